@@ -1,0 +1,1 @@
+"""Avatar: renders the host's frames from mouth timings (sprite by default)."""

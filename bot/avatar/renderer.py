@@ -1,0 +1,50 @@
+"""The interface every avatar renderer implements (sprite by default, photoreal on a GPU)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from bot.events import SpeechSegment
+
+
+@dataclass(frozen=True, slots=True)
+class ProductCard:
+    """What the on-screen card shows while a product is discussed (facts from the catalog)."""
+
+    sku: str
+    name: str
+    price_text: str
+    promo_text: str = ""
+    image: str = ""
+
+
+@dataclass(slots=True)
+class AvatarState:
+    """Everything a renderer needs for one frame; the stage clock fills it."""
+
+    frame_index: int
+    t: float
+    segment: SpeechSegment | None = None
+    seg_time: float = 0.0  # seconds into `segment`'s audio at this frame's start
+    expression: str = "neutral"  # neutral | smile | excited | thinking
+    caption: str = ""
+    product: ProductCard | None = None
+    label: str = ""  # AI-disclosure label, always drawn when set
+
+
+@runtime_checkable
+class AvatarRenderer(Protocol):
+    width: int
+    height: int
+    fps: int
+
+    def render(self, state: AvatarState) -> np.ndarray:
+        """Return one RGB frame (height×width×3 uint8) for this state."""
+        ...
+
+    def viseme_at(self, state: AvatarState) -> str:
+        """The mouth shape (A–H, X) shown at this state, for tests and the report."""
+        ...

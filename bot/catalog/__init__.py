@@ -1,0 +1,1 @@
+"""Catalog: products, prices and stock — the only source of facts the host may state."""

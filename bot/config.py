@@ -1,0 +1,32 @@
+"""Settings: environment variables (LIVEBOT_*) and `.env`; every knob is data, not code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.paths import DEFAULT_AVATAR_DIR, PROMPTS_DIR
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIVEBOT_", env_file=".env", extra="ignore")
+
+    fps: int = 25
+    width: int = 720
+    height: int = 1280
+    sample_rate: int = 44100  # stage audio rate: 1764 samples per 25 fps frame, what ingest expects
+    db: str = "sqlite:///livebot.db"
+    prompts: Path = PROMPTS_DIR
+    avatar: Path = DEFAULT_AVATAR_DIR
+    llm: str = "offline"
+    llm_model: str = "gpt-4.1-mini"
+    llm_deadline_s: float = 2.5
+    tts: str = "espeak"
+    max_silence_s: float = Field(6.0, description="longest gap between lines while live")
+    greeting_interval_s: float = 8.0
+    av_offset_ms: float = 0.0
+    control_host: str = "127.0.0.1"
+    control_port: int = 8765
+    control_token: str | None = None

@@ -1,0 +1,1 @@
+"""Director: decides what the host says next."""

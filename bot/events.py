@@ -1,0 +1,262 @@
+"""Platform-neutral events and the internal units that flow through the pipeline.
+
+Adapters translate a platform's objects into these at the edge; nothing past the edge
+imports a platform library. Times are seconds on the session timeline (DESIGN §2.3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+Lang = Literal["vi", "zh", "en"]
+LANGS: tuple[Lang, ...] = ("vi", "zh", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """A person in the room, as the platform names them."""
+
+    id: str
+    unique_id: str = ""
+    nickname: str = ""
+    is_moderator: bool = False
+    is_follower: bool = False
+
+    @property
+    def display_name(self) -> str:
+        return self.nickname or self.unique_id or self.id
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "unique_id": self.unique_id, "nickname": self.nickname}
+        if self.is_moderator:
+            out["is_moderator"] = True
+        if self.is_follower:
+            out["is_follower"] = True
+        return out
+
+
+@dataclass(kw_only=True, slots=True)
+class LiveEvent:
+    """Base of every room event. `type` is the event-log name (DESIGN §2.3)."""
+
+    type: ClassVar[str] = "event"
+    t: float
+    msg_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True, slots=True)
+class Comment(LiveEvent):
+    type: ClassVar[str] = "comment"
+    user: Viewer
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class GiftInfo:
+    name: str
+    count: int = 1
+    diamonds: int = 0
+
+
+@dataclass(kw_only=True, slots=True)
+class Gift(LiveEvent):
+    """One step of a gift streak: `gift.count` is the running total (DESIGN §2.3)."""
+
+    type: ClassVar[str] = "gift"
+    user: Viewer
+    gift: GiftInfo
+    streak_end: bool | None = None
+
+
+@dataclass(kw_only=True, slots=True)
+class Join(LiveEvent):
+    type: ClassVar[str] = "join"
+    user: Viewer
+
+
+@dataclass(kw_only=True, slots=True)
+class Like(LiveEvent):
+    type: ClassVar[str] = "like"
+    user: Viewer
+    count: int = 1
+
+
+@dataclass(kw_only=True, slots=True)
+class Follow(LiveEvent):
+    type: ClassVar[str] = "follow"
+    user: Viewer
+
+
+@dataclass(kw_only=True, slots=True)
+class Share(LiveEvent):
+    type: ClassVar[str] = "share"
+    user: Viewer
+
+
+@dataclass(kw_only=True, slots=True)
+class Purchase(LiveEvent):
+    type: ClassVar[str] = "purchase"
+    user: Viewer | None = None
+    sku: str
+    quantity: int = 1
+    amount: float | None = None
+    currency: str | None = None
+
+
+@dataclass(kw_only=True, slots=True)
+class ProductPinned(LiveEvent):
+    type: ClassVar[str] = "product_pinned"
+    sku: str
+
+
+@dataclass(kw_only=True, slots=True)
+class ViewerCount(LiveEvent):
+    type: ClassVar[str] = "viewers"
+    count: int
+
+
+@dataclass(kw_only=True, slots=True)
+class LiveEnded(LiveEvent):
+    type: ClassVar[str] = "live_end"
+
+
+class HealthState(StrEnum):
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RETRYING = "retrying"
+    RATE_LIMITED = "rate_limited"
+    ENDED = "ended"
+
+
+@dataclass(kw_only=True, slots=True)
+class ConnectionHealth(LiveEvent):
+    """The source's connection state; the director, store and status line all see it."""
+
+    type: ClassVar[str] = "connection"
+    state: HealthState
+    detail: str = ""
+    retry_in: float | None = None
+
+
+EVENT_TYPES: dict[str, type[LiveEvent]] = {
+    cls.type: cls
+    for cls in (
+        Comment, Gift, Join, Like, Follow, Share, Purchase, ProductPinned, ViewerCount, LiveEnded,
+        ConnectionHealth,
+    )
+}
+
+# ---------------------------------------------------------------------------------------------
+# Internal units: what the director decides, what the agent says, what speech and avatar make.
+# ---------------------------------------------------------------------------------------------
+
+ReplyKind = Literal["answer", "thanks", "greeting", "script", "filler", "disclosure", "moderator"]
+
+
+@dataclass(kw_only=True, slots=True)
+class ReplyPlan:
+    """A line the director decided to say: why (trigger), what kind, in which language."""
+
+    id: int
+    kind: ReplyKind
+    lang: Lang
+    t_received: float
+    trigger: LiveEvent | None = None
+    skus: list[str] = field(default_factory=list)
+    merged: int = 0  # how many other events this line also answers (merged joins, clustered questions)
+    variant: str | None = None
+    llm: str = "offline"
+
+
+@dataclass(kw_only=True, slots=True)
+class Sentence:
+    """One sentence of a reply, in written form (digits, symbols), ready for TTS."""
+
+    reply_id: int
+    index: int
+    text: str
+    lang: Lang
+    last: bool = False
+    skus: list[str] = field(default_factory=list)
+    expression: str = "neutral"
+
+
+@dataclass(frozen=True, slots=True)
+class PhonemeTiming:
+    """One phoneme (IPA) with its span in seconds from the start of its audio."""
+
+    phoneme: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True, slots=True)
+class WordTiming:
+    word: str
+    start: float
+    end: float
+
+
+@dataclass(kw_only=True, slots=True)
+class SpeechSegment:
+    """Audio for one sentence (mono int16 at `sample_rate`) with its mouth timing."""
+
+    sentence: Sentence
+    pcm: np.ndarray
+    sample_rate: int
+    phonemes: list[PhonemeTiming] = field(default_factory=list)
+    words: list[WordTiming] = field(default_factory=list)
+    engine: str = "espeak"
+    voice: str = ""
+    synth_ms: float = 0.0
+
+    @property
+    def duration(self) -> float:
+        return len(self.pcm) / self.sample_rate
+
+
+@dataclass(kw_only=True, slots=True)
+class StageFrame:
+    """One video frame with exactly the audio samples of its own time slice."""
+
+    index: int
+    t: float
+    image: np.ndarray  # H×W×3 uint8, RGB
+    audio: np.ndarray  # int16 mono, sample_rate/fps samples
+    sample_rate: int
+    speaking: bool = False
+    viseme: str = "X"
+
+
+@dataclass(kw_only=True, slots=True)
+class SpokenReply:
+    """A reply after it was said: what the store logs and the report lists (DESIGN §2.5)."""
+
+    plan: ReplyPlan
+    text: str  # written form, as captions show it
+    sentences: list[str] = field(default_factory=list)
+    skus: list[str] = field(default_factory=list)
+    t_first_audio: float | None = None
+    t_done: float | None = None
+    compute_ms: float | None = None  # wall time from decision to first audio ready
+    blocked: list[tuple[str, str]] = field(default_factory=list)  # (sentence, reason) the guard stopped
+    cut: bool = False  # stopped early (moderator skip, live ended)
+
+    @property
+    def latency_ms(self) -> float | None:
+        if self.t_first_audio is None or self.plan.trigger is None:
+            return None
+        return round((self.t_first_audio - self.plan.t_received) * 1000.0, 1)
+
+
+@dataclass(kw_only=True, slots=True)
+class Dropped:
+    """An event the host will not answer, with the reason (the report counts these)."""
+
+    event: LiveEvent
+    reason: str  # e.g. duplicate, flood, rate_limited, stale, spam, blocked_viewer, merged

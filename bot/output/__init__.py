@@ -1,0 +1,1 @@
+"""Outputs: where frames and audio leave (file, RTMP, virtual camera, window)."""

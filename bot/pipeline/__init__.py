@@ -1,0 +1,1 @@
+"""Pipeline plumbing: the session clock and the bounded links between stages."""

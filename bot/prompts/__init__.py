@@ -1,0 +1,1 @@
+"""Prompt files that moderators edit while the show runs: hot reload, last good version kept."""

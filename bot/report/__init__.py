@@ -1,0 +1,1 @@
+"""Reports: what was said, to whom, how fast, and what sold."""

@@ -1,0 +1,1 @@
+"""Sources: where room events come in (replay, console, TikTok, Douyin)."""

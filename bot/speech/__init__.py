@@ -1,0 +1,1 @@
+"""Speech: text to audio with phoneme timings (espeak-ng by default)."""

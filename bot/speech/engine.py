@@ -1,0 +1,34 @@
+"""The one interface every TTS engine implements; the avatar sees timings only through it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from bot.events import Lang, PhonemeTiming, WordTiming
+
+
+@dataclass(slots=True)
+class Synthesis:
+    """Audio for one sentence (mono int16) with the engine's own timing, if it gives any."""
+
+    pcm: np.ndarray
+    sample_rate: int
+    phonemes: list[PhonemeTiming] = field(default_factory=list)
+    words: list[WordTiming] = field(default_factory=list)
+    voice: str = ""
+
+
+class SpeechError(RuntimeError):
+    """An engine could not speak a sentence (missing voice, crashed library, bad model)."""
+
+
+@runtime_checkable
+class SpeechEngine(Protocol):
+    name: str
+
+    def synthesize(self, text: str, lang: Lang, voice: str | None = None) -> Synthesis:
+        """Speak one sentence (already in spoken form); blocking, called from a worker thread."""
+        ...

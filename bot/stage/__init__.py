@@ -1,0 +1,1 @@
+"""Stage: the master clock that pairs every video frame with its own audio slice."""

@@ -1,0 +1,1 @@
+"""Store: every event, decision, reply and timing, in SQL (SQLite or PostgreSQL)."""

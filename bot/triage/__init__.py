@@ -1,0 +1,1 @@
+"""Triage: filter, dedupe, score and bound what the room sends."""

@@ -1,0 +1,1 @@
+"""Web: dashboard and the moderator control API."""
