@@ -21,6 +21,10 @@ class Synthesis:
     voice: str = ""
 
 
+# The phoneme name for a pause (silence between words or sentences): the avatar rests its mouth.
+PAUSE_PHONEME = ""
+
+
 class SpeechError(RuntimeError):
     """An engine could not speak a sentence (missing voice, crashed library, bad model)."""
 
