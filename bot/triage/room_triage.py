@@ -1,0 +1,245 @@
+"""Triage: every room event comes in here; what is worth saying waits, the rest is counted.
+
+Cheap checks run first (blocked viewer, per-viewer rate, exact repeats, flood budget) so a
+flooded room costs little; only comments that pass are understood (language, intent,
+products) and scored. Memory is bounded whatever the flood.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter, OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.agent.responder import Question
+from bot.catalog.model import Product
+from bot.events import (
+    Comment,
+    Dropped,
+    Follow,
+    Gift,
+    Join,
+    Like,
+    LiveEvent,
+    Purchase,
+    Share,
+    Viewer,
+)
+from bot.triage.gift_streak import GiftStreak, GiftStreaks
+from bot.triage.questions import INTENT_SCORE, PendingQuestion, QuestionBoard, cluster_key
+from bot.triage.room_moments import MergedMoment, MomentBatch
+
+log = logging.getLogger(__name__)
+
+Understand = Callable[[Comment, Product | None], Question]
+DropSink = Callable[[Dropped], None]
+
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def quick_fold(text: str) -> str:
+    """A cheap key for exact-repeat detection: case and punctuation do not make a new comment."""
+    return _PUNCT.sub(" ", text.casefold()).strip()[:200]
+
+
+@dataclass(slots=True)
+class ViewerState:
+    comments: int = 0
+    recent: deque[float] = field(default_factory=lambda: deque(maxlen=8))
+    last_fold: str = ""
+    last_t: float = -1e9
+    gifted: bool = False
+    answered_t: float = -1e9
+
+
+@dataclass(slots=True)
+class TriageSettings:
+    per_viewer_burst: int = 5  # comments allowed per `per_viewer_window_s`
+    per_viewer_window_s: float = 10.0
+    repeat_window_s: float = 30.0
+    understand_per_s: float = 400.0  # flood budget for the expensive step
+    max_viewers: int = 20_000
+    max_questions: int = 256
+    gift_gap_s: float = 3.0
+
+
+class Triage:
+    """Owns the waiting room: questions, gift streaks, joins/follows/shares. Single-threaded."""
+
+    def __init__(self, understand: Understand, on_drop: DropSink | None = None,
+                 settings: TriageSettings | None = None) -> None:
+        self.understand = understand
+        self.on_drop = on_drop
+        self.s = settings or TriageSettings()
+        self.questions = QuestionBoard(self.s.max_questions)
+        self.streaks = GiftStreaks(self.s.gift_gap_s)
+        self.finished_streaks: deque[GiftStreak] = deque(maxlen=200)
+        self.joins = MomentBatch("join")
+        self.follows = MomentBatch("follow", forget_s=60)
+        self.shares = MomentBatch("share", forget_s=60)
+        self.viewers: OrderedDict[str, ViewerState] = OrderedDict()
+        self.blocked: set[str] = set()
+        self.moderators: set[str] = set()
+        self.dropped: Counter[str] = Counter()
+        self.merged = 0
+        self.current_product: Product | None = None
+        self.like_total = 0
+        self.events_in = 0
+        self._budget = self.s.understand_per_s
+        self._budget_t = 0.0
+
+    # -- intake ---------------------------------------------------------------------------
+    def ingest(self, ev: LiveEvent) -> None:
+        self.events_in += 1
+        user: Viewer | None = getattr(ev, "user", None)
+        if user is not None and user.id in self.blocked:
+            self._drop(ev, "blocked_viewer")
+            return
+        if isinstance(ev, Comment):
+            self._comment(ev)
+        elif isinstance(ev, Gift):
+            self._viewer(ev.user.id).gifted = True
+            self.finished_streaks.extend(self.streaks.add(ev))
+        elif isinstance(ev, Join):
+            if not self.joins.add(ev.user, ev.t):
+                self._drop(ev, "duplicate_join")
+        elif isinstance(ev, Follow):
+            self.follows.add(ev.user, ev.t)
+        elif isinstance(ev, Share):
+            self.shares.add(ev.user, ev.t)
+        elif isinstance(ev, Like):
+            self.like_total += ev.count
+        elif isinstance(ev, Purchase) and ev.user is not None:
+            self._viewer(ev.user.id)
+
+    def _comment(self, ev: Comment) -> None:
+        vs = self._viewer(ev.user.id)
+        if ev.user.is_moderator:
+            self.moderators.add(ev.user.id)
+        vs.comments += 1
+        while vs.recent and ev.t - vs.recent[0] > self.s.per_viewer_window_s:
+            vs.recent.popleft()
+        vs.recent.append(ev.t)
+        folded = quick_fold(ev.text)
+        if not folded:
+            self._drop(ev, "empty")
+            return
+        if folded == vs.last_fold and ev.t - vs.last_t < self.s.repeat_window_s:
+            self._drop(ev, "repeat")
+            return
+        vs.last_fold, vs.last_t = folded, ev.t
+        if len(vs.recent) > self.s.per_viewer_burst and not ev.user.is_moderator:
+            self._drop(ev, "rate_limited")
+            return
+        text_key = f"text|{folded}"
+        if self.questions.merge(text_key, ev.user.id, ev.t):
+            self.merged += 1
+            self._drop(ev, "merged")
+            return
+        if not self._spend_budget(ev.t):
+            self._drop(ev, "flood")
+            return
+        try:
+            q = self.understand(ev, self.current_product)
+        except Exception as exc:  # a bad comment must never stop the show
+            log.warning("could not understand comment from event t=%.2f: %s", ev.t, exc)
+            self._drop(ev, "unreadable")
+            return
+        if q.intent == "greeting" and not q.products:
+            self.joins.add(ev.user, ev.t)  # "chào shop" is answered with the merged greeting
+            self._drop(ev, "greeted")
+            return
+        if q.intent == "other" and not q.products and not q.hostile and "?" not in ev.text and "？" not in ev.text:
+            self._drop(ev, "chatter")
+            return
+        key = cluster_key(q, folded)
+        if self.questions.merge(key, ev.user.id, ev.t):
+            self.merged += 1
+            self._drop(ev, "merged")
+            return
+        evicted = self.questions.add(key, q, self._score(q, ev, vs), ev.t)
+        if evicted is not None:
+            self._drop(evicted.question.comment, "overflow")
+
+    def _score(self, q: Question, ev: Comment, vs: ViewerState) -> float:
+        score = INTENT_SCORE.get(q.intent, 20.0)
+        if q.products and q.intent == "other":
+            score += 15
+        if self.current_product is not None and any(p.sku == self.current_product.sku for p in q.products):
+            score += 20
+        if vs.comments == 1:
+            score += 15
+        if vs.gifted:
+            score += 15
+        if ev.user.is_moderator:
+            score += 60
+        if ev.t - vs.answered_t < 20:
+            score -= 25  # let others speak first
+        if q.hostile:
+            score -= 10
+        return score
+
+    def _spend_budget(self, t: float) -> bool:
+        elapsed = max(0.0, t - self._budget_t)
+        self._budget_t = max(self._budget_t, t)
+        self._budget = min(self.s.understand_per_s, self._budget + elapsed * self.s.understand_per_s)
+        if self._budget < 1.0:
+            return False
+        self._budget -= 1.0
+        return True
+
+    def _viewer(self, vid: str) -> ViewerState:
+        vs = self.viewers.get(vid)
+        if vs is None:
+            vs = ViewerState()
+            self.viewers[vid] = vs
+            if len(self.viewers) > self.s.max_viewers:
+                self.viewers.popitem(last=False)
+        else:
+            self.viewers.move_to_end(vid)
+        return vs
+
+    def _drop(self, ev: LiveEvent, reason: str) -> None:
+        self.dropped[reason] += 1
+        if self.on_drop is not None:
+            self.on_drop(Dropped(event=ev, reason=reason))
+
+    # -- what the director takes ---------------------------------------------------------
+    def tick(self, now: float) -> None:
+        """Expire stale items and finish gift streaks that went quiet."""
+        for p in self.questions.expire(now):
+            self._drop(p.question.comment, "stale")
+        self.finished_streaks.extend(self.streaks.poll(now))
+        for batch in (self.joins, self.follows, self.shares):
+            batch.expire(now)
+
+    def take_question(self, now: float) -> PendingQuestion | None:
+        item = self.questions.take_best(now)
+        if item is not None:
+            self._viewer(item.question.comment.user.id).answered_t = now
+        return item
+
+    def take_streak(self) -> GiftStreak | None:
+        if not self.finished_streaks:
+            return None
+        best = max(self.finished_streaks, key=lambda s: s.value)
+        self.finished_streaks.remove(best)
+        return best
+
+    def take_moment(self, kind: str) -> MergedMoment | None:
+        batch = {"join": self.joins, "follow": self.follows, "share": self.shares}[kind]
+        return batch.take()
+
+    def block(self, viewer_id: str) -> int:
+        self.blocked.add(viewer_id)
+        return self.questions.remove_viewer(viewer_id)
+
+    def end_of_show(self) -> None:
+        self.finished_streaks.extend(self.streaks.flush())
+
+    @property
+    def waiting(self) -> dict[str, int]:
+        return {"questions": len(self.questions), "gifts": len(self.finished_streaks) + len(self.streaks),
+                "joins": len(self.joins), "follows": len(self.follows), "shares": len(self.shares)}
