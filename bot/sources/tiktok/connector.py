@@ -1,0 +1,180 @@
+"""TikTokLive 7.0.x behind the supervisor's `Connector` interface (one attempt per `run`)."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+import httpx
+from TikTokLive import TikTokLiveClient
+from TikTokLive.client.errors import (
+    AgeRestrictedError,
+    SignAPIError,
+    SignatureRateLimitError,
+    UserNotFoundError,
+    UserOfflineError,
+)
+from TikTokLive.events import ConnectEvent, WebsocketResponseEvent
+from TikTokLive.events.proto_events import EVENT_MAPPINGS
+
+from bot.sources.supervisor import ConnectorSink, Failure, FailureKind, retry_after_from_headers
+from bot.sources.tiktok.mapper import MAPPED_EVENT_CLASSES, METHODS, MalformedMessage, TikTokEventMapper
+
+log = logging.getLogger(__name__)
+
+
+class SkippedMessages:
+    """Counts platform messages we skipped, and logs each with its method name."""
+
+    def __init__(self) -> None:
+        self.unknown: dict[str, int] = {}
+        self.malformed: dict[str, int] = {}
+
+    def unknown_method(self, method: str) -> None:
+        n = self.unknown.get(method, 0) + 1
+        self.unknown[method] = n
+        # New platform methods appear all the time; say so once per method, then quietly count.
+        log.log(logging.WARNING if n == 1 else logging.DEBUG,
+                "tiktok: skipped message with unknown method %r (seen %d times)", method, n)
+
+    def malformed_message(self, method: str, reason: str) -> None:
+        self.malformed[method] = self.malformed.get(method, 0) + 1
+        log.warning("tiktok: skipped malformed %s message: %s", method, reason)
+
+
+class _ReportingClient(TikTokLiveClient):
+    """TikTokLiveClient that reports the messages it could not decode instead of dropping them quietly."""
+
+    skipped: SkippedMessages
+
+    async def _parse_webcast_response_message(self, webcast_response: Any,
+                                              webcast_response_message: Any) -> list[Any]:
+        events = await super()._parse_webcast_response_message(webcast_response, webcast_response_message)
+        if webcast_response_message is None:
+            self.skipped.malformed_message("?", "null message")
+            return events
+        method = webcast_response_message.method
+        if method not in EVENT_MAPPINGS:
+            self.skipped.unknown_method(method)
+        elif not any(type(e) is EVENT_MAPPINGS[method] for e in events):
+            size = len(webcast_response_message.payload or b"")
+            self.skipped.malformed_message(method, f"payload of {size} bytes does not decode")
+        return events
+
+
+class TikTokConnector:
+    """Connects to one creator's TikTok LIVE room through TikTokLive and the Euler sign server."""
+
+    def __init__(self, unique_id: str, room_id: int | None = None, *,
+                 web_kwargs: dict[str, Any] | None = None) -> None:
+        self.unique_id = TikTokLiveClient.parse_unique_id(unique_id)
+        if not self.unique_id:
+            raise ValueError("empty TikTok user")
+        self.room_id = room_id
+        self.name = f"tiktok:@{self.unique_id}"
+        self._web_kwargs = web_kwargs or {}
+        self._client: _ReportingClient | None = None
+        self.skipped = SkippedMessages()
+        self.mapper: TikTokEventMapper | None = None
+
+    def _new_client(self) -> _ReportingClient:
+        # SIGN_API_KEY / SIGN_API_URL are read by TikTokLive itself when the client is built.
+        client = _ReportingClient(unique_id=self.unique_id, web_kwargs=dict(self._web_kwargs))
+        client.skipped = self.skipped
+        client.ignore_broken_payload = True  # we log it ourselves, with the method name
+        return client
+
+    async def is_live(self) -> bool:
+        client = self._new_client()
+        try:
+            if self.room_id is None:
+                try:  # cache the room id: scraping the page for every reconnect gets IPs blocked
+                    self.room_id = int(await client.web.fetch_room_id_from_html(self.unique_id))
+                except UserOfflineError:
+                    return False
+                except Exception:
+                    log.debug("tiktok: room id from HTML failed, trying the API", exc_info=True)
+                    self.room_id = int(await client.web.fetch_room_id_from_api(self.unique_id))
+            return bool(await client.web.fetch_is_live(room_id=self.room_id))
+        finally:
+            await client.web.close()
+
+    async def run(self, sink: ConnectorSink, *, reconnect: bool) -> None:
+        self.mapper = mapper = TikTokEventMapper(sink.now)
+        client = self._client = self._new_client()
+
+        def on_event(event: Any) -> None:
+            # Sync handlers run inline in emission order (coroutine handlers would be reordered).
+            try:
+                ours = mapper.map(event)
+            except MalformedMessage as exc:
+                self.skipped.malformed_message(METHODS.get(type(event), type(event).__name__), str(exc))
+                return
+            except Exception as exc:  # one bad message must not end the connection
+                log.exception("tiktok: mapping %s failed", type(event).__name__)
+                self.skipped.malformed_message(METHODS.get(type(event), type(event).__name__), repr(exc))
+                return
+            if ours is not None:
+                sink.emit(ours)
+
+        client.add_listener(ConnectEvent, lambda _e: sink.connected())
+        client.add_listener(WebsocketResponseEvent, lambda _e: sink.activity())
+        for cls in MAPPED_EVENT_CLASSES:
+            client.add_listener(cls, on_event)
+        try:
+            # The supervisor checked liveness; history is replayed and de-duplicated upstream.
+            task = await client.start(room_id=self.room_id, fetch_live_check=False,
+                                      process_connect_events=True)
+            await task  # an abnormal close raises here; no DisconnectEvent comes (TikTokLive 7.0.1)
+        finally:
+            self._client = None
+            try:
+                await client.disconnect()
+            finally:
+                await client.web.close()  # never client.close(): it needs a stopped loop
+
+    async def stop(self) -> None:
+        client = self._client
+        if client is not None:
+            await client.disconnect()
+
+    def classify(self, exc: BaseException) -> Failure:
+        detail = f"{type(exc).__name__}: {exc}".strip()[:300]
+        if isinstance(exc, SignatureRateLimitError):
+            return Failure(FailureKind.RATE_LIMITED, "sign server rate limit", _headers_wait(exc.response))
+        rate_response = _broken_rate_limit_response(exc)
+        if rate_response is not None:
+            return Failure(FailureKind.RATE_LIMITED, "sign server rate limit (429)",
+                           _headers_wait(rate_response))
+        if isinstance(exc, UserOfflineError):
+            return Failure(FailureKind.OFFLINE, "room is not live")
+        if isinstance(exc, UserNotFoundError):
+            return Failure(FailureKind.FATAL, f"TikTok user @{self.unique_id} not found")
+        if isinstance(exc, AgeRestrictedError):
+            return Failure(FailureKind.FATAL, "room is age-restricted; a logged-in session is needed")
+        if isinstance(exc, SignAPIError) and exc.response is not None and exc.response.status_code == 401:
+            return Failure(FailureKind.FATAL, "sign server rejected the API key (SIGN_API_KEY)")
+        return Failure(FailureKind.RETRY, detail)
+
+    async def aclose(self) -> None:
+        await self.stop()
+
+
+def _headers_wait(response: httpx.Response | None) -> float | None:
+    return retry_after_from_headers(response.headers) if response is not None else None
+
+
+def _broken_rate_limit_response(exc: BaseException) -> httpx.Response | None:
+    """The 429 response behind TikTokLive's TypeError when the sign server omits RateLimit-Remaining.
+
+    TikTokLive 7.0.1 builds SignatureRateLimitError with int(None) and raises TypeError instead;
+    the response is still a local of the failing frame, so we can honour its reset headers.
+    """
+    if not isinstance(exc, TypeError):
+        return None
+    for frame, _ in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_name == "calculate_retry_after":
+            response = frame.f_locals.get("response")
+            return response if isinstance(response, httpx.Response) else None
+    return None
