@@ -1,0 +1,131 @@
+"""Per-language word replacements for the voice (prompts/lexicon.yaml), hot-reloaded.
+
+Keys written all in lower case match any case ("freeship" matches "FreeShip"); keys with a
+capital match exactly ("XL" does not turn the word "xl" in a URL-ish token into "extra large").
+A key may follow a digit directly ("2kg"), so units work without a space.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.events import LANGS, Lang
+from bot.paths import PROMPTS_DIR
+from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
+
+LEXICON_FILE = "lexicon.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconRule:
+    written: str
+    spoken: str
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconTable:
+    """The validated file: rules per language (longest written form first), one regex each."""
+
+    rules: dict[str, list[LexiconRule]] = field(default_factory=dict)
+    patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
+
+
+_LATIN = "A-Za-z\u00C0-\u024F\u1E00-\u1EFF"  # Latin letters incl. Vietnamese
+
+
+def _rule_regex(written: str) -> str:
+    # A Latin key may not touch other Latin letters (or digits after it); a digit may precede it
+    # ("2kg"), and Hanzi may touch it ("XL码"). Keys in Hanzi need no boundary at all.
+    def edge(ch: str) -> str:
+        if ch.isdigit():
+            return f"0-9{_LATIN}"
+        return _LATIN if re.match(f"[{_LATIN}]", ch) else ""
+
+    before, after = edge(written[0]), edge(written[-1])
+    if after and written[-1].isalpha():
+        after = f"0-9{_LATIN}"
+    body = re.escape(written).replace(r"\ ", r"\s+")
+    if written == written.lower():
+        body = f"(?i:{body})"
+    return (f"(?<![{before}])" if before else "") + f"({body})" + (f"(?![{after}])" if after else "")
+
+
+def _combined(rules: list[LexiconRule]) -> re.Pattern[str]:
+    # One alternation, longest first, so a replacement is never rewritten by a shorter rule.
+    return re.compile("|".join(_rule_regex(r.written) for r in rules))
+
+
+def _line_of(file: str, path: tuple[str, ...]) -> int | None:
+    """1-based line of a key path in a YAML file, for error messages."""
+    try:
+        node = yaml.compose(Path(file).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    line = None
+    for key in path:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        for k, v in node.value:
+            if str(k.value) == key:
+                line, node = k.start_mark.line + 1, v
+                break
+        else:
+            break
+    return line
+
+
+def validate_lexicon(data: Any, file: str) -> LexiconTable:
+    """Check the parsed lexicon.yaml and compile its rules; errors name file and line."""
+    if data is None:
+        return LexiconTable()
+    if not isinstance(data, dict):
+        raise PromptFileError(PromptProblem(file, 1, "lexicon must map a language (vi, zh, en) to entries"))
+    rules: dict[str, list[LexiconRule]] = {}
+    for lang, entries in data.items():
+        lang = str(lang)
+        if lang not in LANGS:
+            raise PromptFileError(PromptProblem(
+                file, _line_of(file, (lang,)), f"unknown language {lang!r}; use one of {', '.join(LANGS)}"))
+        if entries is None:
+            continue
+        if not isinstance(entries, dict):
+            raise PromptFileError(PromptProblem(
+                file, _line_of(file, (lang,)), f"{lang}: expected 'written: spoken' entries"))
+        out: list[LexiconRule] = []
+        for written, spoken in entries.items():
+            written_s = str(written).strip()
+            if not written_s or spoken is None or isinstance(spoken, (dict, list)):
+                raise PromptFileError(PromptProblem(
+                    file, _line_of(file, (lang, str(written))),
+                    f"{lang}: entry {written!r} needs one spoken text"))
+            out.append(LexiconRule(written_s, str(spoken).strip()))
+        out.sort(key=lambda r: len(r.written), reverse=True)
+        rules[lang] = out
+    return LexiconTable(rules, {lang: _combined(r) for lang, r in rules.items() if r})
+
+
+class Lexicon:
+    """The lexicon file in a PromptBook: every call sees the newest good version."""
+
+    def __init__(self, book: PromptBook | None = None) -> None:
+        self.book = book if book is not None else PromptBook(PROMPTS_DIR)
+
+    def table(self) -> LexiconTable:
+        return self.book.yaml(LEXICON_FILE, default=LexiconTable(), validator=validate_lexicon)
+
+    def rules(self, lang: Lang) -> list[LexiconRule]:
+        return self.table().rules.get(lang, [])
+
+    def apply(self, text: str, lang: Lang) -> str:
+        """Replace every written form of `lang` with its spoken form (spaced, so units split)."""
+        table = self.table()
+        pattern = table.patterns.get(lang)
+        if pattern is None:
+            return text
+        rules = table.rules[lang]
+        return pattern.sub(lambda m: f" {rules[(m.lastindex or 1) - 1].spoken} ", text)
