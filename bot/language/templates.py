@@ -1,0 +1,249 @@
+"""Phrase templates per section and language (prompts/templates.yaml): validation and rendering.
+
+Moderators edit the file while the show runs; `load_templates` goes through the PromptBook, so
+an edit applies to the next line and a broken file keeps the last good version in force.
+"""
+
+from __future__ import annotations
+
+import logging
+import string
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.events import LANGS, Lang
+from bot.paths import PROMPTS_DIR
+from bot.prompts.book import PromptBook, PromptFileError, PromptProblem, parse_yaml_text
+
+log = logging.getLogger(__name__)
+
+TEMPLATES_FILE = "templates.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class SectionSpec:
+    """What a section's lines may say: allowed placeholders and the ones every line must use."""
+
+    allowed: frozenset[str]
+    required: frozenset[str] = frozenset()
+    forms: tuple[str, ...] = ()  # sub-forms instead of a flat list (greeting: one / two / many)
+
+
+def _spec(allowed: str, required: str = "", forms: tuple[str, ...] = ()) -> SectionSpec:
+    return SectionSpec(frozenset(allowed.split()), frozenset(required.split()), forms)
+
+
+SECTIONS: dict[str, SectionSpec] = {
+    "price": _spec("name product price", "product price"),
+    "price_promo": _spec("name product price promo_price", "product promo_price"),
+    "voucher": _spec("name product voucher", "voucher"),
+    "stock": _spec("name product stock", "product stock"),
+    "in_stock": _spec("name product", "product"),
+    "out_of_stock": _spec("name product", "product"),
+    "spec": _spec("name product description", "description"),
+    "spec_none": _spec("name product", "product"),
+    "no_promo": _spec("name product price", "product"),
+    "buy": _spec("name product", "product"),
+    "greeting_reply": _spec("name"),
+    "ask_which": _spec("name current", "current"),
+    "ask_which_no_current": _spec("name"),
+    "hostile_price": _spec("name product price", "product price"),
+    "deflect": _spec("name"),
+    "human_check": _spec("name"),
+    "disclosure": _spec(""),
+    "greeting": _spec("name name1 name2 names others", forms=("one", "two", "many")),
+    "thanks_gift": _spec("name gift count", "gift"),
+    "thanks_follow": _spec("name"),
+    "thanks_share": _spec("name"),
+    "thanks_purchase": _spec("name product"),
+    "quiet_prompt": _spec("product"),
+    "filler": _spec(""),
+}
+# Per greeting form, the placeholders its lines must use.
+GREETING_REQUIRED: dict[str, frozenset[str]] = {
+    "one": frozenset({"name"}), "two": frozenset({"name1", "name2"}), "many": frozenset({"names", "others"}),
+}
+
+# section -> lang -> form ("" for flat sections) -> lines
+Templates = dict[str, dict[str, dict[str, list[str]]]]
+
+
+def placeholders(line: str) -> set[str]:
+    """The {names} a template line uses; raises ValueError on broken braces."""
+    return {field for _, field, _, _ in string.Formatter().parse(line) if field is not None}
+
+
+def _key_lines(node: yaml.Node) -> dict[str, tuple[int, yaml.Node]]:
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(k.value): (k.start_mark.line + 1, v) for k, v in node.value}
+
+
+def _check_lines(node: yaml.Node, spec: SectionSpec, required: frozenset[str], where: str,
+                 file: str, line: int) -> list[str]:
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        raise PromptFileError(PromptProblem(file, line, f"{where}: expected a non-empty list of lines"))
+    lines: list[str] = []
+    for item in node.value:
+        at = item.start_mark.line + 1
+        if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
+            raise PromptFileError(PromptProblem(file, at, f"{where}: each line must be non-empty text"))
+        text = str(item.value)
+        try:
+            used = placeholders(text)
+        except ValueError as exc:
+            raise PromptFileError(PromptProblem(file, at, f"{where}: broken braces: {exc}")) from None
+        unknown = used - spec.allowed
+        if unknown:
+            allowed = ", ".join(f"{{{a}}}" for a in sorted(spec.allowed)) or "none"
+            raise PromptFileError(PromptProblem(
+                file, at, f"{where}: unknown placeholder {{{sorted(unknown)[0]}}} (allowed: {allowed})"))
+        missing = required - used
+        if missing:
+            raise PromptFileError(PromptProblem(
+                file, at, f"{where}: line lacks the placeholder {{{sorted(missing)[0]}}}"))
+        lines.append(text)
+    return lines
+
+
+def _check_forms(node: yaml.Node, spec: SectionSpec, where: str, file: str,
+                 line: int) -> dict[str, list[str]]:
+    forms = _key_lines(node)
+    names = ", ".join(spec.forms)
+    for form in spec.forms:
+        if form not in forms:
+            raise PromptFileError(PromptProblem(file, line, f"{where}: missing form '{form}' ({names})"))
+    out: dict[str, list[str]] = {}
+    for form, (form_line, form_node) in forms.items():
+        if form not in spec.forms:
+            raise PromptFileError(PromptProblem(file, form_line, f"{where}: unknown form '{form}' ({names})"))
+        required = GREETING_REQUIRED.get(form, frozenset())
+        out[form] = _check_lines(form_node, spec, required, f"{where}.{form}", file, form_line)
+    return out
+
+
+def validate_templates(data: Any, file: str, text: str | None = None) -> Templates:
+    """Check parsed templates.yaml against SECTIONS; raise PromptFileError with file and line."""
+    if text is None:
+        text = Path(file).read_text(encoding="utf-8")
+    root = yaml.compose(text)
+    if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
+        raise PromptFileError(PromptProblem(file, 1, "expected sections (price:, greeting:, …) at top level"))
+    out: Templates = {}
+    for name, (line, node) in _key_lines(root).items():
+        spec = SECTIONS.get(name)
+        if spec is None:
+            raise PromptFileError(PromptProblem(
+                file, line, f"unknown section '{name}' (known: {', '.join(SECTIONS)})"))
+        langs = _key_lines(node)
+        for lang in LANGS:
+            if lang not in langs:
+                raise PromptFileError(PromptProblem(file, line, f"section '{name}' has no '{lang}' lines"))
+        out[name] = {}
+        for lang, (lang_line, lang_node) in langs.items():
+            if lang not in LANGS:
+                raise PromptFileError(PromptProblem(
+                    file, lang_line, f"section '{name}': unknown language '{lang}' (use vi, zh, en)"))
+            where = f"{name}.{lang}"
+            if spec.forms:
+                out[name][lang] = _check_forms(lang_node, spec, where, file, lang_line)
+            else:
+                out[name][lang] = {"": _check_lines(lang_node, spec, spec.required, where, file, lang_line)}
+    missing = [s for s in SECTIONS if s not in out]
+    if missing:
+        raise PromptFileError(PromptProblem(file, 1, f"missing section(s): {', '.join(missing)}"))
+    return out
+
+
+def check_templates_file(path: Path) -> list[PromptProblem]:
+    """Validate one templates file; the problems found (empty when it is good)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        validate_templates(parse_yaml_text(text, str(path)), str(path), text)
+    except PromptFileError as exc:
+        return [exc.problem]
+    except (OSError, UnicodeDecodeError) as exc:
+        return [PromptProblem(str(path), None, f"cannot read: {exc}")]
+    return []
+
+
+_BUNDLED: Templates | None = None
+
+
+def bundled_templates() -> Templates:
+    """The templates shipped with livebot: the floor when a user's file was never valid."""
+    global _BUNDLED
+    if _BUNDLED is None:
+        path = PROMPTS_DIR / TEMPLATES_FILE
+        text = path.read_text(encoding="utf-8")
+        _BUNDLED = validate_templates(parse_yaml_text(text, str(path)), str(path), text)
+    return _BUNDLED
+
+
+def load_templates(book: PromptBook) -> Templates:
+    """The newest good templates from the book (hot reload), else the bundled ones."""
+    value = book.yaml(TEMPLATES_FILE, default=None, validator=validate_templates)
+    return value if value is not None else bundled_templates()
+
+
+class TemplateError(KeyError):
+    """A render request the templates cannot serve (unknown section, form or missing fields)."""
+
+
+def choose_line(lines: list[str], section: str, seed: int) -> str:
+    """Deterministic pick: consecutive seeds walk the list, so a line never repeats back-to-back."""
+    offset = zlib.crc32(section.encode("utf-8"))
+    return lines[(seed + offset) % len(lines)]
+
+
+def render_lines(templates: Templates, section: str, lang: Lang, seed: int, form: str = "",
+                 fields: Mapping[str, object] | None = None) -> str:
+    """Fill one line of `section` in `lang`; lines needing a field that was not given are skipped."""
+    fields = {k: v for k, v in (fields or {}).items() if v is not None and v != ""}
+    by_lang = templates.get(section)
+    if by_lang is None:
+        raise TemplateError(f"unknown template section {section!r}")
+    forms = by_lang.get(lang) or by_lang.get("vi") or {}
+    lines = forms.get(form)
+    if lines is None:
+        raise TemplateError(f"section {section!r} has no form {form!r} (forms: {', '.join(forms)})")
+    usable = [line for line in lines if placeholders(line) <= fields.keys()]
+    if not usable:
+        raise TemplateError(f"no {section}.{lang} line can be filled from {sorted(fields)}")
+    return choose_line(usable, f"{section}.{form}", seed).format_map({k: str(v) for k, v in fields.items()})
+
+
+def render_template(book: PromptBook, section: str, lang: Lang, seed: int, form: str = "",
+                    **fields: object) -> str:
+    """One filled line of `section` in `lang` from the live templates (see prompts/templates.yaml)."""
+    return render_lines(load_templates(book), section, lang, seed, form, fields)
+
+
+_LIST_JOIN = {"vi": (", ", " và "), "zh": ("、", "和"), "en": (", ", " and ")}
+
+
+def join_names(names: list[str], lang: Lang) -> str:
+    """'Lan, Minh và An' / 'Lan、Minh和An' / 'Lan, Minh and An'."""
+    sep, last = _LIST_JOIN.get(lang, _LIST_JOIN["en"])
+    if len(names) <= 1:
+        return "".join(names)
+    return sep.join(names[:-1]) + last + names[-1]
+
+
+def render_greeting(book: PromptBook, lang: Lang, names: list[str], others: int = 0, seed: int = 0) -> str:
+    """Greet merged joins: one name, two names, or a few names and how many others."""
+    if not names:
+        raise TemplateError("a greeting needs at least one name")
+    if others <= 0 and len(names) == 1:
+        return render_template(book, "greeting", lang, seed, form="one", name=names[0])
+    if others <= 0 and len(names) == 2:
+        return render_template(book, "greeting", lang, seed, form="two", name1=names[0], name2=names[1])
+    if others <= 0:  # three or more names and no count: name two, count the rest
+        names, others = names[:2], len(names) - 2
+    sep = _LIST_JOIN.get(lang, _LIST_JOIN["en"])[0]  # the line itself says "và / 和 / and" before {others}
+    return render_template(book, "greeting", lang, seed, form="many", names=sep.join(names), others=others)
