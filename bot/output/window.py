@@ -47,8 +47,10 @@ class WindowOutput:
         """Start the window thread; OutputError when there is no display to show it on."""
         if self._thread is not None:
             return
-        if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-            raise OutputError("output window: no display (DISPLAY is not set); use a file or `none` on a server")
+        has_display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+        if sys.platform.startswith("linux") and not has_display:
+            raise OutputError("output window: no display (DISPLAY is not set); "
+                              "use a file or `none` on a server")
         scale = min(1.0, self.max_height / fmt.height)
         self._size = (max(1, round(fmt.width * scale)), max(1, round(fmt.height * scale)))
         self._thread = threading.Thread(target=self._run, name="output:window", daemon=True)
@@ -103,7 +105,7 @@ class WindowOutput:
             # Tk objects must die on this thread: drop the cycle (root -> tick -> root) and collect
             # here, or the interpreter is freed later on another thread and Tcl aborts the process.
             photo.clear()
-            del tick, on_close, label, root
+            tick = on_close = label = root = None  # type: ignore[assignment]  # noqa: F841
             gc.collect()
 
     def write(self, frame: StageFrame) -> None:

@@ -203,8 +203,9 @@ def test_output_audio_device_plays_into_a_pulseaudio_null_sink(pulse_null_sink: 
     pytest.importorskip("sounddevice")
     raw = tmp_path / "mic.raw"
     rec = subprocess.Popen(
-        ["parec", "--device=livebot_mic", "--format=s16le", "--rate=44100", "--channels=1", "--latency-msec=10",
-         str(raw)], env=pulse_null_sink, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        ["parec", "--device=livebot_mic", "--format=s16le", "--rate=44100", "--channels=1",
+         "--latency-msec=10", str(raw)],
+        env=pulse_null_sink, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:
         time.sleep(0.3)
