@@ -78,6 +78,10 @@ class TikTokConnector:
         self.skipped = SkippedMessages()
         self.mapper: TikTokEventMapper | None = None
 
+    def new_client(self) -> TikTokLiveClient:
+        """A fresh client (fresh cookies) that reports undecodable messages to `self.skipped`."""
+        return self._new_client()
+
     def _new_client(self) -> _ReportingClient:
         # SIGN_API_KEY / SIGN_API_URL are read by TikTokLive itself when the client is built.
         client = _ReportingClient(unique_id=self.unique_id, web_kwargs=dict(self._web_kwargs))
@@ -100,20 +104,21 @@ class TikTokConnector:
         finally:
             await client.web.close()
 
-    async def run(self, sink: ConnectorSink, *, reconnect: bool) -> None:
+    def attach(self, client: TikTokLiveClient, sink: ConnectorSink) -> TikTokEventMapper:
+        """Register sync handlers on `client` that map its events into `sink`."""
         self.mapper = mapper = TikTokEventMapper(sink.now)
-        client = self._client = self._new_client()
 
         def on_event(event: Any) -> None:
             # Sync handlers run inline in emission order (coroutine handlers would be reordered).
+            method = METHODS.get(type(event), type(event).__name__)
             try:
                 ours = mapper.map(event)
             except MalformedMessage as exc:
-                self.skipped.malformed_message(METHODS.get(type(event), type(event).__name__), str(exc))
+                self.skipped.malformed_message(method, str(exc))
                 return
             except Exception as exc:  # one bad message must not end the connection
-                log.exception("tiktok: mapping %s failed", type(event).__name__)
-                self.skipped.malformed_message(METHODS.get(type(event), type(event).__name__), repr(exc))
+                log.exception("tiktok: mapping %s failed", method)
+                self.skipped.malformed_message(method, repr(exc))
                 return
             if ours is not None:
                 sink.emit(ours)
@@ -122,6 +127,11 @@ class TikTokConnector:
         client.add_listener(WebsocketResponseEvent, lambda _e: sink.activity())
         for cls in MAPPED_EVENT_CLASSES:
             client.add_listener(cls, on_event)
+        return mapper
+
+    async def run(self, sink: ConnectorSink, *, reconnect: bool) -> None:
+        client = self._client = self._new_client()
+        self.attach(client, sink)
         try:
             # The supervisor checked liveness; history is replayed and de-duplicated upstream.
             task = await client.start(room_id=self.room_id, fetch_live_check=False,
