@@ -1,0 +1,184 @@
+"""`livebot` command line (DESIGN §2.2). Heavy modules are imported inside each command so
+`livebot --help` is instant and a missing optional extra only affects the command that needs it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from bot.paths import SAMPLE_CATALOG, SAMPLE_SESSION
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="livebot: an AI host for live selling (TikTok LIVE, Douyin).")
+catalog_app = typer.Typer(help="Products: import or update the catalog.", no_args_is_help=True)
+orders_app = typer.Typer(help="Orders: import a TikTok Shop order export.", no_args_is_help=True)
+avatar_app = typer.Typer(help="Avatars: prepare a photoreal avatar from a video.", no_args_is_help=True)
+prompts_app = typer.Typer(help="Prompt files: validate what moderators edit.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(orders_app, name="orders")
+app.add_typer(avatar_app, name="avatar")
+app.add_typer(prompts_app, name="prompts")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _run(source: str, catalog: Path | None, outputs: list[str], llm: str, tts: str, avatar: Path | None,
+         prompts: Path | None, db: str | None, realtime: bool, variant: str | None, as_json: bool) -> None:
+    from bot.config import Settings
+    from bot.pipeline.assembly import SetupError, ShowOptions
+    from bot.pipeline.runner import run_show, summary_table
+
+    if catalog is not None and not catalog.exists():
+        raise _fail(f"catalog file not found: {catalog}")
+    settings = Settings()
+    opts = ShowOptions(source=source, catalog=catalog, outputs=outputs or ["none"], llm=llm, tts=tts,
+                       avatar=avatar, prompts=prompts, db=db, realtime=realtime, variant=variant,
+                       settings=settings)
+    try:
+        summary = run_show(opts, console)
+    except SetupError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        out = {k: getattr(summary, k) for k in summary.__slots__}  # type: ignore[attr-defined]
+        out["speed"] = summary.speed
+        console.print_json(json.dumps(out, default=str))
+    else:
+        console.print(summary_table(summary))
+
+
+@app.command()
+def demo(out: Path = typer.Option(Path("demo.mp4"), "--out", help="where to write the video"),
+         db: str = typer.Option("sqlite:///livebot-demo.db", "--db", help="database URL for the demo"),
+         verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    """Replay the bundled sample session through the whole pipeline and write the video."""
+    _setup_logging(verbose)
+    console.print(f"[bold]livebot demo[/]: replaying {SAMPLE_SESSION.name} with {SAMPLE_CATALOG.name} → {out}")
+    _run(f"replay:{SAMPLE_SESSION}", SAMPLE_CATALOG, [str(out)], "offline", "espeak", None, None, db,
+         False, None, False)
+    console.print(f"video: [bold]{out}[/] · report: [bold]livebot report --db {db}[/]")
+
+
+@app.command()
+def run(source: str = typer.Option(..., "--source", help="tiktok:@user[?room_id=N] | douyin:ROOM | replay:FILE | console"),
+        catalog: Path | None = typer.Option(None, "--catalog", help="catalog CSV/JSON (else the DB's)"),
+        output: list[str] = typer.Option([], "--output", help="virtualcam | rtmp://… | FILE.mp4/.flv | window | none"),
+        llm: str = typer.Option("offline", "--llm", help="offline | openai"),
+        tts: str = typer.Option("espeak", "--tts", help="espeak | piper | coqui | edge"),
+        avatar: Path | None = typer.Option(None, "--avatar", help="avatar folder with avatar.toml"),
+        prompts: Path | None = typer.Option(None, "--prompts", help="prompts folder (default prompts/)"),
+        db: str | None = typer.Option(None, "--db", help="database URL (default sqlite:///livebot.db)"),
+        realtime: bool = typer.Option(False, "--realtime", help="pace to the wall clock, as a live room does"),
+        fast: bool = typer.Option(False, "--fast", help="render a replay as fast as the machine can"),
+        variant: str | None = typer.Option(None, "--variant", help="run-of-show variant to use"),
+        as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+        verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    """The main job: listen to a room, decide, speak through the avatar, send it out."""
+    _setup_logging(verbose)
+    if realtime and fast:
+        raise _fail("choose one of --realtime and --fast")
+    live = not source.startswith("replay:")
+    _run(source, catalog, output, llm, tts, avatar, prompts, db, realtime or (live and not fast), variant, as_json)
+
+
+@app.command()
+def record(source: str = typer.Option(..., "--source", help="tiktok:@user | douyin:ROOM | console"),
+           out: Path = typer.Option(..., "--out", help="event log to write (JSON Lines)"),
+           max_seconds: float | None = typer.Option(None, "--max-seconds"),
+           verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    """Record a real room's events for replay."""
+    _setup_logging(verbose)
+    from bot.cli.record_cmd import record_command
+
+    record_command(source, out, max_seconds)
+
+
+@catalog_app.command("import")
+def catalog_import(file: Path, db: str = typer.Option("sqlite:///livebot.db", "--db")) -> None:
+    """Load or update products from a CSV or JSON catalog."""
+    from bot.cli.report_cmd import catalog_import_command
+
+    catalog_import_command(file, db)
+
+
+@app.command()
+def report(db: str = typer.Option("sqlite:///livebot.db", "--db"),
+           session: str = typer.Option("last", "--session", help="session id or 'last'"),
+           fmt: str = typer.Option("table", "--format", help="table | json | csv"),
+           plot: Path | None = typer.Option(None, "--plot", help="write charts to this PNG")) -> None:
+    """What was said, to whom, how fast, and what sold."""
+    from bot.cli.report_cmd import report_command
+
+    report_command(db, session, fmt, plot)
+
+
+@app.command()
+def dashboard(db: str = typer.Option("sqlite:///livebot.db", "--db"),
+              host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
+              token: str | None = typer.Option(None, "--token", envvar="LIVEBOT_DASHBOARD_TOKEN")) -> None:
+    """Web page for marketers and moderators."""
+    from bot.web.dashboard import dashboard_command
+
+    dashboard_command(db, host, port, token)
+
+
+@app.command()
+def voices() -> None:
+    """List the speech engines and voices available on this machine."""
+    from bot.cli.voices import voices_command
+
+    voices_command()
+
+
+@prompts_app.command("check")
+def prompts_check(folder: Path = typer.Argument(Path("prompts"), help="prompts folder")) -> None:
+    """Validate the prompt files; exit non-zero with the file and line of each error."""
+    from bot.prompts.check import check_prompts_folder
+
+    if not folder.is_dir():
+        raise _fail(f"prompts folder not found: {folder}")
+    problems = check_prompts_folder(folder)
+    for p in problems:
+        console.print(f"[red]{p}[/]", highlight=False)
+    if problems:
+        raise typer.Exit(1)
+    console.print(f"[green]ok[/]: {folder} is valid")
+
+
+def _register_optional() -> None:
+    """Commands whose modules belong to optional parts; registered when importable."""
+    try:
+        from bot.cli.avatar_cmd import avatar_prepare_command
+    except ImportError:
+        return
+    avatar_app.command("prepare")(avatar_prepare_command)
+
+
+def _register_orders() -> None:
+    try:
+        from bot.cli.orders_cmd import orders_import_command
+    except ImportError:
+        return
+    orders_app.command("import")(orders_import_command)
+
+
+_register_optional()
+_register_orders()
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,67 @@
+"""The director's own lines (greetings, thanks, prompts, disclosure, script), filled from
+prompts/templates.yaml and the catalog; every figure in them is a count or a catalog fact."""
+
+from __future__ import annotations
+
+import re
+
+from bot.catalog.model import Product
+from bot.events import Lang
+from bot.language.money import format_money
+from bot.language.templates import render_greeting, render_template
+from bot.prompts.book import PromptBook
+from bot.triage.gift_streak import GiftStreak
+from bot.triage.room_moments import MergedMoment
+
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def product_name(product: Product, lang: Lang) -> str:
+    """The product's name in the viewer's language when the catalog has one (name_en, name_zh)."""
+    return product.extra.get(f"name_{lang}") or product.name
+
+
+class LineWriter:
+    def __init__(self, prompts: PromptBook) -> None:
+        self.prompts = prompts
+
+    def greeting(self, moment: MergedMoment, lang: Lang, seed: int) -> str:
+        names = [v.display_name for v in moment.viewers]
+        return render_greeting(self.prompts, lang, names, moment.others, seed)
+
+    def thanks_gift(self, streak: GiftStreak, lang: Lang, seed: int) -> str:
+        return render_template(self.prompts, "thanks_gift", lang, seed, name=streak.user.display_name,
+                               gift=streak.gift, count=streak.count)
+
+    def thanks_moment(self, moment: MergedMoment, lang: Lang, seed: int) -> str:
+        from bot.language.templates import join_names
+
+        names = [v.display_name for v in moment.viewers]
+        who = join_names(names, lang)
+        return render_template(self.prompts, f"thanks_{moment.kind}", lang, seed, name=who)
+
+    def quiet_prompt(self, lang: Lang, seed: int, product: Product | None = None) -> str:
+        name = product_name(product, lang) if product is not None else None
+        return render_template(self.prompts, "quiet_prompt", lang, seed, product=name)
+
+    def disclosure(self, lang: Lang, seed: int) -> str:
+        return render_template(self.prompts, "disclosure", lang, seed)
+
+    def filler(self, lang: Lang, seed: int) -> str:
+        return render_template(self.prompts, "filler", lang, seed)
+
+    def fill_product(self, text: str, product: Product, lang: Lang) -> str:
+        """Fill a script line's {product} {price} {promo_price} {stock} {voucher} from the catalog.
+
+        Unknown placeholders are left out rather than spoken as braces.
+        """
+        values = {
+            "product": product_name(product, lang),
+            "name": product_name(product, lang),
+            "price": format_money(product.price, product.currency),
+            "promo_price": format_money(product.promo_price, product.currency) if product.promo_price is not None
+            else format_money(product.price, product.currency),
+            "stock": str(product.stock) if product.stock is not None else "",
+            "voucher": product.voucher,
+        }
+        return _FIELD.sub(lambda m: values.get(m.group(1), ""), text).strip()

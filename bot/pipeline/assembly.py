@@ -1,0 +1,163 @@
+"""Builds a show from options: picks each stage's engine (embedded defaults unless asked)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.agent.responder import Question
+from bot.agent.turn import TurnWriter
+from bot.catalog.model import Catalog
+from bot.config import Settings
+from bot.director.director import Director, DirectorSettings, LineDraft
+from bot.director.lines import LineWriter
+from bot.director.run_of_show import load_show
+from bot.events import Comment, Lang
+from bot.output.sink import StreamFormat
+from bot.pipeline.clock import SessionClock
+from bot.pipeline.show import Show
+from bot.prompts.book import PromptBook
+from bot.sources.base import SourceError
+from bot.sources.replay import ReplaySource
+from bot.sources.spec import open_source
+from bot.triage.room_triage import Triage
+
+log = logging.getLogger(__name__)
+
+AI_LABELS: dict[str, str] = {"vi": "Người dẫn AI", "zh": "AI 主播", "en": "AI host"}
+
+
+class SetupError(RuntimeError):
+    """A user error found while setting up the show: printed as one line, exit non-zero."""
+
+
+@dataclass(slots=True)
+class ShowOptions:
+    source: str
+    catalog: Path | None = None
+    outputs: list[str] = field(default_factory=lambda: ["none"])
+    llm: str = "offline"
+    tts: str = "espeak"
+    avatar: Path | None = None
+    prompts: Path | None = None
+    db: str | None = None
+    realtime: bool = False
+    variant: str | None = None
+    settings: Settings = field(default_factory=Settings)
+
+
+def load_catalog(opts: ShowOptions) -> Catalog:
+    """The catalog file if one is given (also saved to the DB), else the DB's products."""
+    from bot.store.catalog_repo import load_catalog as load_from_db
+    from bot.store.catalog_repo import save_products
+
+    db = opts.db or opts.settings.db
+    if opts.catalog is not None:
+        from bot.catalog.importer import CatalogError, load_catalog_file
+
+        try:
+            catalog, problems = load_catalog_file(opts.catalog)
+        except CatalogError as exc:
+            raise SetupError(str(exc)) from None
+        for p in problems:
+            log.warning("catalog %s line %s skipped: %s", opts.catalog, p.line, p.reason)
+        if len(catalog) == 0:
+            raise SetupError(f"catalog {opts.catalog} has no usable products")
+        save_products(db, catalog)
+        return catalog
+    catalog = load_from_db(db)
+    if len(catalog) == 0:
+        raise SetupError(f"no catalog: pass --catalog FILE or run `livebot catalog import FILE --db {db}` first")
+    return catalog
+
+
+def build_show(opts: ShowOptions) -> Show:
+    """Assemble every stage; raises SetupError (one clear line) for user errors."""
+    s = opts.settings
+    clock = SessionClock(realtime=opts.realtime)
+    try:
+        source = open_source(opts.source, clock)
+    except SourceError as exc:
+        raise SetupError(str(exc)) from None
+    fast_events = None
+    if not opts.realtime:
+        if not isinstance(source, ReplaySource):
+            raise SetupError(f"--fast needs a replay source; {opts.source} is live (use --realtime)")
+        fast_events = source.pending
+
+    prompts = PromptBook(opts.prompts or s.prompts)
+    catalog = load_catalog(opts)
+
+    from bot.agent.guard import SentenceGuard, TurnFacts, grounded_replacement
+    from bot.agent.offline import OfflineResponder, build_question
+    from bot.catalog.matching import ProductMatcher
+
+    matcher = ProductMatcher(catalog)
+
+    def understand(comment: Comment, current: object) -> Question:
+        return build_question(comment, matcher, current)  # type: ignore[arg-type]
+
+    triage = Triage(understand)
+    show_plan = load_show(prompts)
+    room_lang: Lang = show_plan.language if show_plan is not None else "vi"
+    director = Director(triage, catalog, prompts, LineWriter(prompts),
+                        DirectorSettings(room_lang=room_lang, variant=opts.variant,
+                                         greeting_interval_s=s.greeting_interval_s))
+    offline = OfflineResponder(catalog, prompts)
+    guard = SentenceGuard(prompts)
+    responder = offline
+    if opts.llm == "openai":
+        from bot.agent.llm import make_llm_responder
+
+        responder = make_llm_responder(s, catalog, prompts, offline, guard,
+                                       on_pin=lambda sku: director.switch_product(sku, clock.now()))
+    elif opts.llm != "offline":
+        raise SetupError(f"unknown --llm {opts.llm!r}: use offline or openai")
+
+    def facts_for(draft: LineDraft) -> TurnFacts:
+        products = list(draft.products)
+        if draft.question is not None:
+            products += [p for p in draft.question.products if p not in products]
+            if draft.question.current_product is not None and draft.question.current_product not in products:
+                products.append(draft.question.current_product)
+        return TurnFacts(products=products, extra_numbers=set(draft.numbers))
+
+    turn = TurnWriter(responder, offline, guard, facts_for, grounded_replacement)
+
+    from bot.speech.speaker import Speaker, make_engine
+
+    fallback_engine = make_engine("espeak")
+    engine = fallback_engine
+    if opts.tts != "espeak":
+        from bot.speech.engine import SpeechError
+
+        try:
+            engine = make_engine(opts.tts)
+        except SpeechError as exc:
+            log.warning("TTS engine %s unavailable (%s); speaking with espeak", opts.tts, exc)
+    speaker = Speaker(engine, stage_rate=s.sample_rate, prompts=prompts, fallback=fallback_engine)
+
+    from bot.avatar.loader import AvatarError, load_avatar
+
+    try:
+        renderer = load_avatar(opts.avatar or s.avatar, s.width, s.height, s.fps)
+    except AvatarError as exc:
+        raise SetupError(str(exc)) from None
+
+    from bot.output.factory import open_outputs
+    from bot.output.sink import OutputError
+
+    try:
+        fanout = open_outputs(opts.outputs, StreamFormat(s.width, s.height, s.fps, s.sample_rate),
+                              av_offset_ms=s.av_offset_ms)
+    except OutputError as exc:
+        raise SetupError(str(exc)) from None
+
+    from bot.store.writer import StoreWriter
+
+    store = StoreWriter(opts.db or s.db)
+    return Show(source=source, clock=clock, triage=triage, director=director, turn=turn,
+                speak=speaker.speak, renderer=renderer, fanout=fanout, catalog=catalog, store=store,
+                fps=s.fps, sample_rate=s.sample_rate, label=AI_LABELS.get(room_lang, "AI host"),
+                fast_events=fast_events)

@@ -1,0 +1,254 @@
+"""The show: wires source → triage → director → agent → speech → stage clock → outputs, and the
+store beside them. Each stage owns one job; they meet only through queues and the hooks below.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.agent.turn import TurnWriter
+from bot.avatar.renderer import AvatarRenderer, ProductCard
+from bot.catalog.model import Catalog
+from bot.director.controls import ModeratorCommand
+from bot.director.director import Director
+from bot.events import (
+    Comment,
+    ConnectionHealth,
+    Dropped,
+    LiveEnded,
+    LiveEvent,
+    ProductPinned,
+    SpokenReply,
+    StageFrame,
+)
+from bot.language.money import format_money
+from bot.output.fanout import OutputFanout
+from bot.pipeline.clock import SessionClock
+from bot.pipeline.ledger import ReplyLedger
+from bot.sources.base import EventSource
+from bot.stage.frame_clock import FrameClock, ReplyEnd, StageHooks, StageStats
+from bot.triage.room_triage import Triage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class ShowState:
+    """What people watching the show see: the status line, the dashboard's live view."""
+
+    session_id: int | None = None
+    connection: str = "connected"
+    connection_detail: str = ""
+    events: Counter[str] = field(default_factory=Counter)
+    replies: Counter[str] = field(default_factory=Counter)
+    latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=2000))
+    ended: bool = False
+    started_wall: float = field(default_factory=time.monotonic)
+
+
+class Show(StageHooks):
+    def __init__(self, *, source: EventSource, clock: SessionClock, triage: Triage, director: Director,
+                 turn: TurnWriter, speak: Callable, renderer: AvatarRenderer, fanout: OutputFanout,
+                 catalog: Catalog, store: object, fps: int, sample_rate: int, label: str = "",
+                 fast_events: list[LiveEvent] | None = None) -> None:
+        self.source = source
+        self.clock = clock
+        self.triage = triage
+        self.director = director
+        self.turn = turn
+        self.speak = speak  # Sentence -> SpeechSegment, blocking
+        self.renderer = renderer
+        self.fanout = fanout
+        self.catalog = catalog
+        self.store = store
+        self.state = ShowState()
+        self.ledger = ReplyLedger(self._reply_spoken)
+        self._label = label
+        self.events_q: asyncio.Queue[LiveEvent] = asyncio.Queue(maxsize=10_000)
+        self._fast_events: deque[LiveEvent] | None = deque(fast_events) if fast_events is not None else None
+        self._source_done = False
+        self._pending_line: float | None = None
+        self._producer: asyncio.Task[None] | None = None
+        self.stage = FrameClock(renderer, fps, sample_rate, clock.realtime, self._write, self)
+        self.triage.on_drop = self._dropped
+        self.dropped_at_end = 0
+
+    # -- running ----------------------------------------------------------------------------
+    async def run(self) -> StageStats:
+        self.clock.start()
+        consumer = asyncio.create_task(self._consume_events(), name="triage")
+        pump = asyncio.create_task(self._pump_live(), name="source") if self._fast_events is None else None
+        try:
+            stats = await self.stage.run()
+        finally:
+            for task in (pump, consumer, self._producer):
+                if task is not None and not task.done():
+                    task.cancel()
+            await asyncio.gather(*(t for t in (pump, consumer, self._producer) if t is not None),
+                                 return_exceptions=True)
+            await self.source.close()
+            self._close_unanswered()
+        return stats
+
+    def request_stop(self) -> None:
+        """Ctrl-C / SIGTERM: finish the line being said, then end cleanly."""
+        log.info("stop requested: finishing the current line")
+        self._source_done = True
+        self.stage.finish()
+
+    def command(self, cmd: ModeratorCommand) -> None:
+        cmd.t = self.clock.now() if cmd.t == 0.0 else cmd.t
+        if cmd.kind == "skip":
+            self.stage.cut()
+        else:
+            self.director.command(cmd)
+
+    async def _pump_live(self) -> None:
+        try:
+            async for ev in self.source.events():
+                await self.events_q.put(ev)
+        except Exception as exc:  # a source that dies ends the show cleanly, with the reason shown
+            log.error("source %s stopped: %s", self.source.name, exc)
+            self.state.connection, self.state.connection_detail = "ended", str(exc)
+        await self.events_q.join()
+        self._source_done = True
+        self.stage.finish()
+
+    async def _consume_events(self) -> None:
+        while True:
+            ev = await self.events_q.get()
+            try:
+                self._on_event(ev)
+            except Exception:  # one bad event must never stop the show
+                log.exception("event at t=%.2f (%s) could not be handled; skipped", ev.t, ev.type)
+            finally:
+                self.events_q.task_done()
+
+    def _on_event(self, ev: LiveEvent) -> None:
+        self.state.events[ev.type] += 1
+        self.store.log_event(ev)  # type: ignore[attr-defined]
+        if isinstance(ev, LiveEnded):
+            self._source_done = True
+            self.state.ended = True
+            self.stage.finish()
+            return
+        if isinstance(ev, ConnectionHealth):
+            self.state.connection, self.state.connection_detail = str(ev.state), ev.detail
+            return
+        if isinstance(ev, ProductPinned):
+            self.director.switch_product(ev.sku, ev.t)
+            self.store.log_pin(ev.sku, ev.t)  # type: ignore[attr-defined]
+            return
+        self.triage.ingest(ev)
+
+    # -- stage hooks ------------------------------------------------------------------------
+    async def before_frame(self, t: float) -> None:
+        self.clock.advance_to(t)
+        if self._fast_events is None:
+            return
+        while self._fast_events and self._fast_events[0].t <= t and not self._source_done:
+            await self.events_q.put(self._fast_events.popleft())
+        await self.events_q.join()
+        if not self._fast_events and not self._source_done:
+            self._source_done = True
+            self.stage.finish()
+
+    def wants_line(self, t_free: float) -> None:
+        if self.clock.realtime:
+            self._producer = asyncio.create_task(self._produce(t_free), name="line")
+        else:
+            self._pending_line = t_free
+
+    async def line_ready(self) -> None:
+        if self._pending_line is not None:
+            t_free, self._pending_line = self._pending_line, None
+            await self._produce(t_free)
+
+    async def _produce(self, t_free: float) -> None:
+        """Decide one line and push its audio to the stage, sentence by sentence."""
+        try:
+            draft = self.director.decide(max(t_free, self.clock.now()))
+            if draft is None:
+                return
+            plan = draft.plan
+            self.ledger.open(plan)
+            t0 = time.perf_counter()
+            sentences: asyncio.Queue = asyncio.Queue(maxsize=2)
+
+            async def write() -> None:
+                try:
+                    async for s in self.turn.sentences(draft, lambda text, why: self.ledger.block(plan.id, text, why)):
+                        await sentences.put(s)
+                finally:
+                    await sentences.put(None)
+
+            async def voice() -> int:
+                spoken = 0
+                while (s := await sentences.get()) is not None:
+                    try:
+                        seg = await asyncio.to_thread(self.speak, s)
+                    except Exception as exc:  # even the fallback voice failed: skip the sentence, not the show
+                        log.error("speech failed for a sentence of reply %d: %s", plan.id, exc)
+                        continue
+                    if spoken == 0:
+                        self.ledger.compute_ms(plan.id, (time.perf_counter() - t0) * 1000)
+                    self.ledger.add_sentence(plan.id, s.text, s.skus)
+                    self.stage.push(seg)
+                    spoken += 1
+                return spoken
+
+            _, spoken = await asyncio.gather(write(), voice())
+            if spoken:
+                self.stage.push(ReplyEnd(plan.id))
+            else:
+                self.ledger.discard(plan.id)
+        finally:
+            self.stage.line_answered()
+
+    def first_audio(self, reply_id: int, t: float) -> None:
+        self.ledger.first_audio(reply_id, t)
+
+    def reply_done(self, reply_id: int, t: float, cut: bool) -> None:
+        self.director.last_line_end = t
+        self.ledger.done(reply_id, t, cut)
+
+    def card_for(self, sku: str | None) -> ProductCard | None:
+        p = self.catalog.get(sku) if sku else None
+        if p is None:
+            return None
+        promo = format_money(p.promo_price, p.currency) if p.promo_price is not None else ""
+        return ProductCard(p.sku, p.name, format_money(p.price, p.currency), promo, p.image)
+
+    def current_sku(self) -> str | None:
+        return self.director.current_sku
+
+    def label(self) -> str:
+        return self._label
+
+    # -- sinks ------------------------------------------------------------------------------
+    async def _write(self, frame: StageFrame) -> None:
+        self.fanout.write(frame)
+
+    def _reply_spoken(self, reply: SpokenReply) -> None:
+        self.state.replies[reply.plan.kind] += 1
+        if reply.latency_ms is not None:
+            self.state.latencies_ms.append(reply.latency_ms)
+        self.store.log_reply(reply)  # type: ignore[attr-defined]
+
+    def _dropped(self, d: Dropped) -> None:
+        self.store.log_dropped(d)  # type: ignore[attr-defined]
+
+    def _close_unanswered(self) -> None:
+        while (item := self.triage.questions.take_best(self.clock.now())) is not None:
+            self.dropped_at_end += 1
+            self.triage.dropped["unanswered_at_end"] += 1
+            self._dropped(Dropped(event=item.question.comment, reason="unanswered_at_end"))
+
+    @property
+    def comments_seen(self) -> int:
+        return self.state.events[Comment.type]

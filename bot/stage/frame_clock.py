@@ -1,0 +1,253 @@
+"""The stage's master clock: audio leads, and every video frame carries its own audio slice.
+
+Frame i covers session time [i/fps, (i+1)/fps). Its audio is exactly sample_rate/fps samples
+taken from the segment being spoken (or silence), and its picture is rendered from the same
+segment at the same offset, so voice and mouth cannot drift apart whatever path they take.
+Live, frames are scheduled against a monotonic deadline (never a fixed sleep); when the
+renderer falls behind, late frames are dropped and counted, never delayed into desync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.avatar.renderer import AvatarRenderer, AvatarState, ProductCard
+from bot.events import SpeechSegment, StageFrame
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyEnd:
+    """Marks the end of a reply in the segment queue: the reply is done when the stage reaches it."""
+
+    reply_id: int
+
+
+StageItem = SpeechSegment | ReplyEnd
+
+
+@dataclass(slots=True)
+class StageStats:
+    frames: int = 0
+    dropped: int = 0
+    speaking_frames: int = 0
+    underruns: int = 0  # frames of silence inside a reply: the next sentence was not ready
+    render_ms_total: float = 0.0
+    max_lateness_ms: float = 0.0
+
+
+class StageHooks:
+    """What the stage tells the rest of the show; the show runner overrides these."""
+
+    async def before_frame(self, t: float) -> None:
+        """Fast mode: bring the room up to session time t (release events, settle)."""
+
+    def wants_line(self, t_free: float) -> None:
+        """The host will be free at t_free: decide and produce the next line."""
+
+    async def line_ready(self) -> None:
+        """Fast mode: wait until the requested line (or the decision to stay quiet) is made."""
+
+    def first_audio(self, reply_id: int, t: float) -> None: ...
+
+    def reply_done(self, reply_id: int, t: float, cut: bool) -> None: ...
+
+    def card_for(self, sku: str | None) -> ProductCard | None:
+        return None
+
+    def current_sku(self) -> str | None:
+        return None
+
+    def label(self) -> str:
+        return ""
+
+
+class FrameClock:
+    def __init__(self, renderer: AvatarRenderer, fps: int, sample_rate: int, realtime: bool,
+                 write: Callable[[StageFrame], Awaitable[None]], hooks: StageHooks,
+                 lookahead_s: float = 0.3) -> None:
+        if sample_rate % fps:
+            raise ValueError(f"sample rate {sample_rate} is not a whole number of samples per frame at {fps} fps")
+        self.renderer = renderer
+        self.fps = fps
+        self.sample_rate = sample_rate
+        self.spf = sample_rate // fps
+        self.realtime = realtime
+        self.write = write
+        self.hooks = hooks
+        self.lookahead_s = lookahead_s
+        self.queue: deque[StageItem] = deque()
+        self.stats = StageStats()
+        self.frame_index = 0
+        self._segment: SpeechSegment | None = None
+        self._pos = 0
+        self._reply_open: int | None = None  # reply whose audio is playing or pending
+        self._started: set[int] = set()
+        self._cut_ids: deque[int] = deque(maxlen=64)
+        self._line_pending = False
+        self._cut_requested = False
+        self._stop_after_line = False
+        self._stopped = asyncio.Event()
+        self._silence = np.zeros(self.spf, dtype=np.int16)
+        self._t0 = 0.0
+
+    # -- inputs -----------------------------------------------------------------------------
+    def push(self, item: StageItem) -> None:
+        rid = item.reply_id if isinstance(item, ReplyEnd) else item.sentence.reply_id
+        if rid in self._cut_ids:
+            return  # the moderator skipped this reply; late sentences are not said
+        self.queue.append(item)
+
+    def line_answered(self) -> None:
+        """The producer finished handling a line request (it may have produced nothing)."""
+        self._line_pending = False
+
+    def cut(self) -> None:
+        """Stop the current reply within one frame (moderator skip, live ended)."""
+        self._cut_requested = True
+
+    def finish(self) -> None:
+        """End after the line being said; stop at once when nothing is being said."""
+        self._stop_after_line = True
+
+    def stop_now(self) -> None:
+        self._stopped.set()
+
+    @property
+    def speaking(self) -> bool:
+        return self._segment is not None
+
+    @property
+    def buffered_s(self) -> float:
+        n = (len(self._segment.pcm) - self._pos) if self._segment is not None else 0
+        n += sum(len(x.pcm) for x in self.queue if isinstance(x, SpeechSegment))
+        return n / self.sample_rate
+
+    # -- the loop ---------------------------------------------------------------------------
+    async def run(self) -> StageStats:
+        self._t0 = time.monotonic()
+        while not self._stopped.is_set():
+            i = self.frame_index
+            t = i / self.fps
+            if self.realtime:
+                lateness = time.monotonic() - (self._t0 + t)
+                if lateness < 0:
+                    await asyncio.sleep(-lateness)
+                elif lateness > 1.0 / self.fps:
+                    self._skip_frame()
+                    self.stats.max_lateness_ms = max(self.stats.max_lateness_ms, lateness * 1000)
+                    continue
+            await self.hooks.before_frame(t)
+            if self._cut_requested:
+                self._do_cut(t)
+            self._maybe_request_line(t)
+            if not self.realtime and self._line_pending:
+                await self.hooks.line_ready()
+            self._advance_queue(t)
+            if self._should_stop():
+                break
+            frame = self._render(i, t)
+            await self.write(frame)
+            self.frame_index += 1
+            self.stats.frames += 1
+        self._stopped.set()
+        return self.stats
+
+    def _should_stop(self) -> bool:
+        return self._stop_after_line and self._segment is None and self._reply_open is None and not self.queue
+
+    def _maybe_request_line(self, t: float) -> None:
+        if self._line_pending or self._stop_after_line:
+            return
+        if self._reply_open is not None and not self._reply_tail_queued():
+            return  # the current reply still has sentences coming
+        if self.buffered_s <= self.lookahead_s:
+            self._line_pending = True
+            self.hooks.wants_line(t + self.buffered_s)
+
+    def _reply_tail_queued(self) -> bool:
+        return any(isinstance(x, ReplyEnd) for x in self.queue)
+
+    def _advance_queue(self, t: float) -> None:
+        """Make `_segment` the audio that covers this frame, closing finished replies."""
+        while self._segment is None and self.queue:
+            item = self.queue.popleft()
+            if isinstance(item, ReplyEnd):
+                if item.reply_id in self._started or self._reply_open == item.reply_id:
+                    self.hooks.reply_done(item.reply_id, t, cut=False)
+                self._started.discard(item.reply_id)
+                if self._reply_open == item.reply_id:
+                    self._reply_open = None
+                continue
+            self._segment, self._pos = item, 0
+            rid = item.sentence.reply_id
+            self._reply_open = rid
+            if rid not in self._started:
+                self._started.add(rid)
+                self.hooks.first_audio(rid, t)
+
+    def _take_audio(self) -> tuple[np.ndarray, SpeechSegment | None, float]:
+        seg = self._segment
+        if seg is None:
+            if self._reply_open is not None:
+                self.stats.underruns += 1
+            return self._silence, None, 0.0
+        start = self._pos
+        chunk = seg.pcm[start:start + self.spf]
+        self._pos += self.spf
+        seg_time = start / self.sample_rate
+        if len(chunk) < self.spf:
+            chunk = np.concatenate([chunk, self._silence[: self.spf - len(chunk)]])
+        if self._pos >= len(seg.pcm):
+            self._segment = None  # the next frame starts the next sentence
+        return chunk, seg, seg_time
+
+    def _render(self, i: int, t: float) -> StageFrame:
+        audio, seg, seg_time = self._take_audio()
+        sku = (seg.sentence.skus[0] if seg is not None and seg.sentence.skus else None) or self.hooks.current_sku()
+        state = AvatarState(
+            frame_index=i, t=t, segment=seg, seg_time=seg_time,
+            expression=seg.sentence.expression if seg is not None else "neutral",
+            caption=seg.sentence.text if seg is not None else "",
+            product=self.hooks.card_for(sku), label=self.hooks.label(),
+        )
+        t_render = time.perf_counter()
+        image = self.renderer.render(state)
+        self.stats.render_ms_total += (time.perf_counter() - t_render) * 1000
+        viseme = self.renderer.viseme_at(state)
+        if seg is not None:
+            self.stats.speaking_frames += 1
+        return StageFrame(index=i, t=t, image=image, audio=audio, sample_rate=self.sample_rate,
+                          speaking=seg is not None, viseme=viseme)
+
+    def _skip_frame(self) -> None:
+        """Drop a late frame: its audio slice is skipped too, so sync is kept."""
+        self._take_audio()
+        self.frame_index += 1
+        self.stats.dropped += 1
+
+    def _do_cut(self, t: float) -> None:
+        self._cut_requested = False
+        rid = self._reply_open
+        if rid is None:
+            return
+        self._segment = None
+        kept: deque[StageItem] = deque()
+        for item in self.queue:
+            same = (isinstance(item, ReplyEnd) and item.reply_id == rid) or \
+                   (isinstance(item, SpeechSegment) and item.sentence.reply_id == rid)
+            if not same:
+                kept.append(item)
+        self.queue = kept
+        self._reply_open = None
+        self._started.discard(rid)
+        self._cut_ids.append(rid)
+        self.hooks.reply_done(rid, t, cut=True)
