@@ -89,6 +89,10 @@ class PromptBook:
     def text(self, name: str, default: str = "") -> str:
         return self._read(name, default, lambda text, _file: text, None)
 
+    def parsed(self, name: str, parse: Callable[[str, str], Any], default: Any = None) -> Any:
+        """A non-YAML file through `parse(text, file)`, which raises PromptFileError with the line."""
+        return self._read(name, default, parse, None)
+
     def _read(self, name: str, default: Any, parse: Callable[[str, str], Any],
               validator: Validator | None) -> Any:
         path = self.path(name)

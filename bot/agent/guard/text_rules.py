@@ -1,0 +1,195 @@
+"""Rules on the words of a sentence: banned phrases (prompts/banned.yaml), private data (phone numbers,
+e-mails, links, strings the caller marks private) and leaks of the persona / system prompt."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from bot.agent.guard.verdict import GuardVerdict, TurnFacts
+from bot.agent.llm.persona import load_persona
+from bot.events import LANGS, Lang
+from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
+
+BANNED_FILE = "banned.yaml"
+_BANNED_KEYS = ("all", *LANGS)
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+
+
+def fold(text: str) -> str:
+    """Lowercase without diacritics ("Rẻ Nhất" -> "re nhat"), for matching text typed either way."""
+    text = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    parts = []
+    for phrase in sorted(set(phrases), key=len, reverse=True):
+        body = r"\s+".join(re.escape(word) for word in phrase.split())
+        # Latin phrases match whole words; CJK has no spaces, so it matches anywhere.
+        left = "" if _is_cjk(phrase[0]) else r"(?<!\w)"
+        right = "" if _is_cjk(phrase[-1]) else r"(?!\w)"
+        parts.append(f"{left}{body}{right}")
+    return re.compile("|".join(parts))
+
+
+@dataclass(frozen=True, slots=True)
+class BannedPhrases:
+    """Compiled banned phrases per language (each includes the `all` list), plain and folded."""
+
+    plain: dict[str, re.Pattern[str] | None]
+    folded: dict[str, re.Pattern[str] | None]
+    count: int
+
+
+def parse_banned(data: Any, file: str) -> BannedPhrases:
+    """Validate banned.yaml (keys all/vi/zh/en, lists of phrases) and compile it."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise PromptFileError(PromptProblem(file, 1, "expected a mapping with keys all, vi, zh, en"))
+    lines = _key_lines(file)
+    for key, items in data.items():
+        if key not in _BANNED_KEYS:
+            raise PromptFileError(PromptProblem(
+                file, lines.get(str(key)), f"unknown key {key!r} (use all, vi, zh, en)"))
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise PromptFileError(PromptProblem(file, lines.get(key), f"{key}: expected a list of phrases"))
+        for i, item in enumerate(items):
+            if not isinstance(item, str) or not item.strip():
+                raise PromptFileError(PromptProblem(
+                    file, lines.get(f"{key}[{i}]", lines.get(key)), f"{key}: item {i + 1} is not a phrase"))
+    common = [p.strip().lower() for p in data.get("all") or []]
+    plain: dict[str, re.Pattern[str] | None] = {}
+    folded: dict[str, re.Pattern[str] | None] = {}
+    count = len(common)
+    for lang in LANGS:
+        own = [p.strip().lower() for p in data.get(lang) or []]
+        count += len(own)
+        plain[lang] = _phrase_pattern(common + own)
+        folded[lang] = _phrase_pattern([fold(p) for p in common + own if any(c.isascii() for c in p)])
+    return BannedPhrases(plain, folded, count)
+
+
+def _key_lines(file: str) -> dict[str, int]:
+    """1-based lines of each top-level key and list item, for error messages."""
+    out: dict[str, int] = {}
+    try:
+        with open(file, encoding="utf-8") as fh:
+            node = yaml.compose(fh)
+    except (OSError, yaml.YAMLError):
+        return out
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            out[str(key_node.value)] = key_node.start_mark.line + 1
+            if isinstance(value_node, yaml.SequenceNode):
+                for i, item in enumerate(value_node.value):
+                    out[f"{key_node.value}[{i}]"] = item.start_mark.line + 1
+    return out
+
+
+class BannedPhraseRule:
+    """Phrases moderators ban (absolute claims, medical claims, platform-forbidden words)."""
+
+    name = "banned_phrase"
+
+    def __init__(self, prompts: PromptBook) -> None:
+        self.prompts = prompts
+
+    def check(self, sentence: str, lang: Lang, facts: TurnFacts) -> GuardVerdict | None:
+        banned: BannedPhrases | None = self.prompts.yaml(BANNED_FILE, None, parse_banned)
+        if banned is None:
+            return None
+        lower = sentence.lower()
+        for pattern, text in ((banned.plain.get(lang), lower), (banned.folded.get(lang), None)):
+            if pattern is None:
+                continue
+            m = pattern.search(text if text is not None else fold(sentence))
+            if m:
+                return GuardVerdict(False, f"banned phrase {m.group(0)!r} ({BANNED_FILE})", self.name)
+        return None
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = re.compile(r"(?i)\bhttps?://\S+|\bwww\.\S+|\b[\w-]+\.(?:com|vn|net|org|io|cn|shop|store|xyz|me|co|info|biz|app|"
+                  r"link|ly|top|site|online)\b(?:/\S*)?")
+_PHONES = (
+    re.compile(r"(?<![\d.,])(?:\+?84|0)[\s.-]?[235789]\d(?:[\s.-]?\d){7,8}(?![\d])"),  # Vietnam
+    re.compile(r"(?<![\d.,])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?![\d])"),  # mainland China mobile
+    re.compile(r"(?<![\w])\+\d{1,3}[\s-]?\(?\d{1,4}\)?(?:[\s.-]?\d){6,}"),  # any international number
+    re.compile(r"(?<![\d.,])\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}(?![\d])"),  # US style 555-123-4567
+)
+
+
+class PrivateDataRule:
+    """No phone numbers, e-mail addresses or links, and nothing the caller marked private this turn."""
+
+    name = "private_data"
+
+    def check(self, sentence: str, lang: Lang, facts: TurnFacts) -> GuardVerdict | None:
+        if _EMAIL.search(sentence):
+            return GuardVerdict(False, "states an e-mail address", self.name)
+        if _URL.search(sentence):
+            return GuardVerdict(False, "states a link", self.name)
+        if any(ch.isdigit() for ch in sentence):
+            for pattern in _PHONES:
+                if pattern.search(sentence):
+                    return GuardVerdict(False, "states a phone number", self.name)
+        if facts.private_terms:
+            lower = sentence.lower()
+            for term in facts.private_terms:
+                if term and term.lower() in lower:
+                    return GuardVerdict(False, "repeats a viewer's private data", self.name)
+        return None
+
+
+_LEAK_WORDS = re.compile(
+    r"(?i)\bsystem prompt\b|\bmy (?:instructions|system message|prompt)\b|\bprompt hệ thống\b|"
+    r"\blời nhắc hệ thống\b|\bchỉ dẫn hệ thống\b|\bhướng dẫn hệ thống\b|系统提示|提示词|系统指令|我的指令"
+)
+_WORD = re.compile(r"\w+")
+_SHINGLE_WORDS = 6
+_SHINGLE_CJK = 8
+
+
+def _shingles(text: str) -> set[str]:
+    words = _WORD.findall(fold(text))
+    out = {" ".join(words[i:i + _SHINGLE_WORDS]) for i in range(len(words) - _SHINGLE_WORDS + 1)}
+    cjk = "".join(ch for ch in text if _is_cjk(ch))
+    out.update(cjk[i:i + _SHINGLE_CJK] for i in range(len(cjk) - _SHINGLE_CJK + 1))
+    return out
+
+
+class PromptLeakRule:
+    """Blocks a sentence that repeats the persona's instructions (6 words / 8 Chinese characters in a row)
+    or talks about its own system prompt."""
+
+    name = "prompt_leak"
+
+    def __init__(self, prompts: PromptBook) -> None:
+        self.prompts = prompts
+        self._persona: object = None
+        self._shingles: set[str] = set()
+
+    def check(self, sentence: str, lang: Lang, facts: TurnFacts) -> GuardVerdict | None:
+        if _LEAK_WORDS.search(sentence):
+            return GuardVerdict(False, "talks about its system prompt", self.name)
+        persona = load_persona(self.prompts)
+        if persona is None:
+            return None
+        if persona is not self._persona:
+            self._persona, self._shingles = persona, _shingles(persona.leak_text)
+        if self._shingles and not self._shingles.isdisjoint(_shingles(sentence)):
+            return GuardVerdict(False, "repeats the persona / system prompt", self.name)
+        return None
