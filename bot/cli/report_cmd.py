@@ -1,0 +1,67 @@
+"""`livebot report` and `livebot catalog import`: print what a session did; load products."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from bot.store.database import StoreError
+
+FORMATS = ("table", "json", "csv")
+
+
+def _fail(message: str) -> typer.Exit:
+    Console(stderr=True).print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(1)
+
+
+def report_command(db: str, session: str, fmt: str, plot: Path | None) -> None:
+    """Print the report of one session as a table, JSON or CSV; optionally write charts to a PNG."""
+    from bot.report.build import build_report
+    from bot.report.render import render_table, to_json, write_csv
+
+    if fmt not in FORMATS:
+        raise _fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    try:
+        report = build_report(db, session)
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    if fmt == "json":
+        sys.stdout.write(to_json(report) + "\n")
+    elif fmt == "csv":
+        write_csv(report, sys.stdout)
+    else:
+        Console().print(render_table(report))
+    if plot is not None:
+        from bot.report.plot import plot_report
+
+        try:
+            plot_report(report, plot)
+        except OSError as exc:
+            raise _fail(f"cannot write {plot}: {exc.strerror}") from None
+        Console(stderr=True).print(f"charts written to {plot}", highlight=False)
+
+
+def catalog_import_command(file: Path, db: str) -> None:
+    """Load or update products from FILE into the store; print the count and each bad row."""
+    from bot.catalog.importer import CatalogError, load_catalog_file
+    from bot.store.catalog_repo import save_products
+
+    try:
+        catalog, problems = load_catalog_file(file)
+    except CatalogError as exc:
+        raise _fail(str(exc)) from None
+    out = Console()
+    for p in problems:
+        out.print(f"[yellow]{file}:{p.line}[/] skipped: {p.reason}" + (f" (sku {p.sku})" if p.sku else ""),
+                  highlight=False)
+    try:
+        saved = save_products(db, catalog)
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    out.print(f"loaded {saved} products from {file} ({len(problems)} rows skipped)", highlight=False)
+    if not saved and problems:
+        raise typer.Exit(1)
