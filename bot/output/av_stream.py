@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from bot.output.sink import OutputError, StreamFormat
 log = logging.getLogger(__name__)
 
 AAC_RATE = 44100  # what TikTok and most RTMP ingest expect
-_NETWORK_TIMEOUT_US = "5000000"  # connect / write timeout for network targets (µs): fail fast, clearly
+_NETWORK_TIMEOUT_S = (5.0, 10.0)  # connect, then per-I/O timeout for network targets: fail fast, clearly
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,6 @@ class _Target:
     container_format: str | None
     realtime: bool
     label: str
-    options: dict[str, str] = field(default_factory=dict)
 
 
 def redact(url: str) -> str:
@@ -58,8 +57,7 @@ def redact(url: str) -> str:
 def _classify(target: str) -> _Target:
     lower = target.lower()
     if lower.startswith(("rtmp://", "rtmps://")):
-        opts = {"rw_timeout": _NETWORK_TIMEOUT_US}
-        return _Target(target, "flv", True, redact(target), opts)
+        return _Target(target, "flv", True, redact(target))
     if lower.startswith("udp://"):
         return _Target(target, "mpegts", True, target)
     if lower.endswith(".mp4"):
@@ -109,10 +107,10 @@ class AvStreamOutput:
         try:
             self._container = av.open(
                 self._target.url, mode="w", format=self._target.container_format,
-                options=self._target.options,
+                timeout=_NETWORK_TIMEOUT_S if self.realtime else None,
             )
         except (OSError, av.FFmpegError) as exc:
-            raise OutputError(f"output {self.name}: cannot open ({_reason(exc)})") from exc
+            raise OutputError(f"output {self.name}: cannot open ({_reason(exc)}){self._hint()}") from exc
         try:
             self._add_streams(fmt)
         except (OSError, ValueError, av.FFmpegError) as exc:
@@ -124,10 +122,15 @@ class AvStreamOutput:
             self._container.start_encoding()
         except (OSError, av.FFmpegError) as exc:
             self._abort()
-            raise OutputError(f"output {self.name}: cannot open ({_reason(exc)})") from exc
+            raise OutputError(f"output {self.name}: cannot open ({_reason(exc)}){self._hint()}") from exc
         self._fmt = fmt
         log.info("output opened", extra={"output": self.name, "width": fmt.width, "height": fmt.height,
                                          "fps": fmt.fps, "preset": self.encoder.preset})
+
+    def _hint(self) -> str:
+        if self.realtime:
+            return "; check the server address, that it is running and that it accepts this stream key"
+        return ""
 
     def _add_streams(self, fmt: StreamFormat) -> None:
         enc = self.encoder
