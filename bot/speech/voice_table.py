@@ -1,0 +1,47 @@
+"""prompts/voices.yaml: which voice each engine uses per language, hot-reloaded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.events import LANGS, Lang
+from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
+from bot.speech.lexicon import yaml_line
+
+VOICES_FILE = "voices.yaml"
+ENGINES = ("espeak", "piper", "coqui", "edge")
+
+VoiceTable = dict[str, dict[str, str]]
+
+
+def validate_voices(data: Any, file: str) -> VoiceTable:
+    """engine -> {lang -> voice}; errors name file and line."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise PromptFileError(PromptProblem(file, 1, "voices.yaml must map an engine to {language: voice}"))
+    table: VoiceTable = {}
+    for engine, voices in data.items():
+        engine = str(engine)
+        if engine not in ENGINES:
+            raise PromptFileError(PromptProblem(
+                file, yaml_line(file, (engine,)),
+                f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}"))
+        if voices is None:
+            continue
+        if not isinstance(voices, dict):
+            raise PromptFileError(PromptProblem(
+                file, yaml_line(file, (engine,)), f"{engine}: expected lang: voice"))
+        for lang, voice in voices.items():
+            if str(lang) not in LANGS or not isinstance(voice, str) or not voice.strip():
+                raise PromptFileError(PromptProblem(
+                    file, yaml_line(file, (engine, str(lang))),
+                    f"{engine}: {lang!r} must be one of {', '.join(LANGS)} with a voice name"))
+        table[engine] = {str(k): str(v).strip() for k, v in voices.items()}
+    return table
+
+
+def voice_for(book: PromptBook, engine: str, lang: Lang) -> str | None:
+    """The voice `engine` uses for `lang`, or None to let the engine pick its own."""
+    table: VoiceTable = book.yaml(VOICES_FILE, default={}, validator=validate_voices)
+    return table.get(engine, {}).get(lang)
