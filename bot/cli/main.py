@@ -39,7 +39,8 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _run(source: str, catalog: Path | None, outputs: list[str], llm: str, tts: str, avatar: Path | None,
-         prompts: Path | None, db: str | None, realtime: bool, variant: str | None, as_json: bool) -> None:
+         prompts: Path | None, db: str | None, realtime: bool, variant: str | None, as_json: bool,
+         control: bool = False) -> None:
     from bot.config import Settings
     from bot.pipeline.assembly import SetupError, ShowOptions
     from bot.pipeline.runner import run_show, summary_table
@@ -49,10 +50,12 @@ def _run(source: str, catalog: Path | None, outputs: list[str], llm: str, tts: s
     settings = Settings()
     opts = ShowOptions(source=source, catalog=catalog, outputs=outputs or ["none"], llm=llm, tts=tts,
                        avatar=avatar, prompts=prompts, db=db, realtime=realtime, variant=variant,
-                       settings=settings)
+                       control=control, settings=settings)
+    from bot.web.control_api import ControlError
+
     try:
         summary = run_show(opts, console)
-    except SetupError as exc:
+    except (SetupError, ControlError) as exc:
         raise _fail(str(exc)) from None
     if as_json:
         out = {k: getattr(summary, k) for k in summary.__slots__}  # type: ignore[attr-defined]
@@ -75,7 +78,8 @@ def demo(out: Path = typer.Option(Path("demo.mp4"), "--out", help="where to writ
 
 
 @app.command()
-def run(source: str = typer.Option(..., "--source", help="tiktok:@user[?room_id=N] | douyin:ROOM | replay:FILE | console"),
+def run(source: str = typer.Option(..., "--source",
+                                   help="tiktok:@user[?room_id=N] | douyin:ROOM | replay:FILE | console"),
         catalog: Path | None = typer.Option(None, "--catalog", help="catalog CSV/JSON (else the DB's)"),
         output: list[str] = typer.Option([], "--output", help="virtualcam | rtmp://… | FILE.mp4/.flv | window | none"),
         llm: str = typer.Option("offline", "--llm", help="offline | openai"),
@@ -87,13 +91,17 @@ def run(source: str = typer.Option(..., "--source", help="tiktok:@user[?room_id=
         fast: bool = typer.Option(False, "--fast", help="render a replay as fast as the machine can"),
         variant: str | None = typer.Option(None, "--variant", help="run-of-show variant to use"),
         as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+        control: bool | None = typer.Option(None, "--control/--no-control",
+                                            help="serve the moderator control API (default: on when live)"),
         verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     """The main job: listen to a room, decide, speak through the avatar, send it out."""
     _setup_logging(verbose)
     if realtime and fast:
         raise _fail("choose one of --realtime and --fast")
     live = not source.startswith("replay:")
-    _run(source, catalog, output, llm, tts, avatar, prompts, db, realtime or (live and not fast), variant, as_json)
+    realtime = realtime or (live and not fast)
+    _run(source, catalog, output, llm, tts, avatar, prompts, db, realtime, variant, as_json,
+         control if control is not None else realtime)
 
 
 @app.command()

@@ -57,13 +57,16 @@ def _lines_by_lang(raw: Any, where: str, text: str, path: list[Any]) -> dict[Lan
     if isinstance(raw, list):  # a plain list is in the show's main language
         raw = {"_": raw}
     if not isinstance(raw, dict):
-        raise PromptFileError(PromptProblem(where, _line_of(text, path), "expected a list of lines or lines per language"))
+        raise PromptFileError(PromptProblem(where, _line_of(text, path),
+                                            "expected a list of lines or lines per language"))
     out: dict[Lang, list[str]] = {}
     for lang, lines in raw.items():
         if lang != "_" and lang not in LANGS:
-            raise PromptFileError(PromptProblem(where, _line_of(text, [*path, lang]), f"unknown language {lang!r} (vi, zh, en)"))
+            raise PromptFileError(PromptProblem(where, _line_of(text, [*path, lang]),
+                                                f"unknown language {lang!r} (vi, zh, en)"))
         if not isinstance(lines, list) or not all(isinstance(x, str) and x.strip() for x in lines):
-            raise PromptFileError(PromptProblem(where, _line_of(text, [*path, lang]), "expected a list of non-empty lines"))
+            raise PromptFileError(PromptProblem(where, _line_of(text, [*path, lang]),
+                                                "expected a list of non-empty lines"))
         out[lang] = [x.strip() for x in lines]  # type: ignore[index]
     return out
 
@@ -97,7 +100,8 @@ def parse_show(data: Any, where: str, text: str | None = None) -> ShowPlan:
             try:
                 minutes = float(item.get("minutes", 3))
             except (TypeError, ValueError):
-                raise PromptFileError(PromptProblem(where, _line_of(text, [*p, "minutes"]), "minutes is not a number")) from None
+                raise PromptFileError(PromptProblem(where, _line_of(text, [*p, "minutes"]),
+                                                    "minutes is not a number")) from None
             points = _lines_by_lang(item.get("points"), where, text, [*p, "points"])
             if not points:
                 raise PromptFileError(PromptProblem(where, _line_of(text, p), f"segment {item['sku']} has no points"))
@@ -113,7 +117,8 @@ def parse_show(data: Any, where: str, text: str | None = None) -> ShowPlan:
     variants: dict[str, list[Segment]] = {}
     raw_variants = data.get("variants") or {}
     if not isinstance(raw_variants, dict):
-        raise PromptFileError(PromptProblem(where, _line_of(text, ["variants"]), "'variants' must map a name to segments"))
+        raise PromptFileError(PromptProblem(where, _line_of(text, ["variants"]),
+                                            "'variants' must map a name to segments"))
     for name, body in raw_variants.items():
         segs = body.get("segments") if isinstance(body, dict) else body
         variants[str(name)] = segments_of(segs, ["variants", name, "segments"] if isinstance(body, dict)

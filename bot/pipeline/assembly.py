@@ -44,6 +44,7 @@ class ShowOptions:
     db: str | None = None
     realtime: bool = False
     variant: str | None = None
+    control: bool = False  # serve the moderator control API (settings: control_host/port/token)
     settings: Settings = field(default_factory=Settings)
 
 
@@ -89,7 +90,7 @@ def build_show(opts: ShowOptions) -> Show:
     prompts = PromptBook(opts.prompts or s.prompts)
     catalog = load_catalog(opts)
 
-    from bot.agent.guard import SentenceGuard, TurnFacts, grounded_replacement
+    from bot.agent.guard import SentenceGuard, TurnFacts
     from bot.agent.offline import OfflineResponder, build_question
     from bot.catalog.matching import ProductMatcher
 
@@ -105,7 +106,7 @@ def build_show(opts: ShowOptions) -> Show:
                         DirectorSettings(room_lang=room_lang, variant=opts.variant,
                                          greeting_interval_s=s.greeting_interval_s))
     offline = OfflineResponder(catalog, prompts)
-    guard = SentenceGuard(prompts)
+    guard = SentenceGuard(prompts, offline=offline)
     responder = offline
     if opts.llm == "openai":
         from bot.agent.llm import make_llm_responder
@@ -123,7 +124,7 @@ def build_show(opts: ShowOptions) -> Show:
                 products.append(draft.question.current_product)
         return TurnFacts(products=products, extra_numbers=set(draft.numbers))
 
-    turn = TurnWriter(responder, offline, guard, facts_for, grounded_replacement)
+    turn = TurnWriter(responder, offline, guard, facts_for, guard.grounded_replacement)
 
     from bot.speech.speaker import Speaker, make_engine
 

@@ -86,6 +86,14 @@ async def run_show_async(opts: ShowOptions, console: Console | None = None,
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, show.request_stop)
+    control = None
+    if opts.control:
+        from bot.web.control_api import ControlError, serve_control_api
+
+        s = opts.settings
+        if s.control_host not in ("127.0.0.1", "localhost", "::1") and not s.control_token:
+            raise ControlError(f"control API on {s.control_host} needs a token (LIVEBOT_CONTROL_TOKEN)")
+        control = asyncio.create_task(serve_control_api(show, s.control_host, s.control_port, s.control_token))
     wall0 = time.monotonic()
     stats: StageStats
     live_ctx: Any = contextlib.nullcontext()
@@ -102,8 +110,9 @@ async def run_show_async(opts: ShowOptions, console: Console | None = None,
         try:
             stats = await show.run()
         finally:
-            if updater is not None:
-                updater.cancel()
+            for task in (updater, control):
+                if task is not None:
+                    task.cancel()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.remove_signal_handler(sig)
