@@ -42,8 +42,8 @@ def fold(text: str) -> str:
     text = strip_invisible(unicodedata.normalize("NFKC", text)).lower()
     out: list[str] = []
     for ch in text:
-        if ch.isascii() or not _is_latin(ch):
-            out.append(ch)  # CJK, emoji, other scripts stay exactly as written
+        if ch.isascii() or not _is_latin(ch) or not ch.isalpha():
+            out.append(ch)  # CJK, emoji, other scripts and symbols (¥, €) stay exactly as written
         else:
             out.append(unidecode(ch).lower())  # ệ→e, đ→d, ø→o, ß→ss
     return _SPACES.sub(" ", "".join(out)).strip()
@@ -151,8 +151,8 @@ TEENCODE: dict[str, str] = {
     "ak": "ạ", "e": "em", "ctrinh": "chương trình", "km": "khuyến mãi", "gg": "giảm giá", "tks": "cảm ơn",
     "iu": "yêu",
 }
-# "kg" and "k" right after a number are units ("2 kg", "45 k"), not "không".
-_NUMBER_UNITS = {"kg", "k"}
+# "kg" right after a number is a unit ("2 kg"), not "không"; "45k" (money) is one token, never expanded.
+_NUMBER_UNITS = {"kg"}
 _TOKEN = re.compile(r"\S+")
 _EDGE_PUNCT = "?!.,;:…~\"'()"
 
