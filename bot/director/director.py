@@ -22,6 +22,8 @@ from bot.triage.room_triage import Triage
 
 log = logging.getLogger(__name__)
 
+_ABOUT_CURRENT = frozenset({"price", "stock", "spec", "promo", "buy"})
+
 
 @dataclass(slots=True)
 class DirectorSettings:
@@ -144,6 +146,10 @@ class Director:
         return None
 
     def _answer(self, q: Question, now: float) -> LineDraft:
+        if not q.products and q.intent in _ABOUT_CURRENT and self.current_sku and not q.hostile:
+            current = self.catalog.get(self.current_sku)
+            if current is not None:
+                q.products = [current]  # "giá bao nhiêu?" in a live room means the product on screen
         products = list(q.products)
         if products:
             self.current_sku = products[0].sku

@@ -1,0 +1,109 @@
+"""The director's decisions on scripted rooms: answers first, thanks once, greetings merged,
+script when quiet, moderator controls."""
+
+from __future__ import annotations
+
+from bot.director.controls import ModeratorCommand
+from bot.events import Comment, Follow, Gift, GiftInfo, Join, Viewer
+from tests.director.conftest import Room
+
+LAN = Viewer("7001", "lan.nguyen", "Lan")
+MINH = Viewer("7002", "minh", "Minh")
+
+
+def first_real_line(room: Room, t: float):  # noqa: ANN201
+    draft = room.director.decide(t)
+    if draft is not None and draft.plan.kind == "disclosure":
+        draft = room.director.decide(t)
+    return draft
+
+
+def test_starts_with_the_ai_disclosure(room: Room) -> None:
+    d = room.director.decide(0.0)
+    assert d is not None and d.plan.kind == "disclosure"
+    assert "AI" in room.text(d)
+
+
+def test_price_question_is_answered_from_the_catalog_before_the_script(room: Room) -> None:
+    room.director.decide(0.0)
+    room.triage.ingest(Comment(t=1.0, user=LAN, text="ao do gia bn vay shop"))
+    d = room.director.decide(1.2)
+    assert d is not None and d.plan.kind == "answer" and d.plan.skus == ["AO-DO-01"]
+    assert d.plan.trigger is not None and d.plan.t_received == 1.0
+    assert "199.000đ" in room.text(d)
+    assert room.director.current_sku == "AO-DO-01"
+
+
+def test_gift_streak_is_thanked_once_with_its_final_count(room: Room) -> None:
+    room.director.decide(0.0)
+    for i, c in enumerate([1, 3, 7, 10]):
+        room.triage.ingest(Gift(t=2 + 0.4 * i, user=MINH, gift=GiftInfo("Rose", c, 1)))
+    assert room.director.decide(3.5).plan.kind != "thanks"  # streak still running
+    d = room.director.decide(7.0)  # 3 s after the last step: over
+    assert d.plan.kind == "thanks" and "10" in room.text(d) and "Minh" in room.text(d)
+    later = [room.director.decide(8 + i) for i in range(5)]
+    assert all(x is None or x.plan.kind != "thanks" for x in later)
+
+
+def test_join_storm_is_one_merged_greeting(room: Room) -> None:
+    room.director.decide(0.0)
+    for i in range(40):
+        room.triage.ingest(Join(t=1 + i * 0.01, user=Viewer(str(100 + i), f"u{i}", f"Viewer{i}")))
+    d = room.director.decide(2.0)
+    assert d.plan.kind == "greeting" and d.plan.merged == 39
+    text = room.text(d)
+    assert "Viewer39" in text and "37" in text  # names the latest, counts the rest
+    room.triage.ingest(Join(t=3, user=Viewer("999", "late", "Late")))
+    nxt = room.director.decide(3.5)
+    assert nxt is None or nxt.plan.kind != "greeting"  # greetings are rate-limited
+
+
+def test_quiet_room_gets_the_run_of_show_and_never_stays_silent(room: Room) -> None:
+    room.director.decide(0.0)
+    room.director.last_line_end = 5.0
+    assert room.director.decide(5.5) is None  # a breath between lines
+    d = room.director.decide(6.5)
+    assert d is not None and d.plan.kind == "script"
+    kinds = []
+    for i in range(8):
+        room.director.last_line_end = 10.0 + i * 5
+        kinds.append(room.director.decide(11.5 + i * 5).plan.kind)
+    assert kinds.count("script") == 8
+
+
+def test_thanks_do_not_crowd_out_waiting_answers(room: Room) -> None:
+    room.director.decide(0.0)
+    room.triage.ingest(Gift(t=1, user=MINH, gift=GiftInfo("Rose", 1, 1), streak_end=True))
+    room.triage.ingest(Comment(t=1.1, user=LAN, text="váy hoa còn hàng không shop?"))
+    d = room.director.decide(1.5)
+    assert d.plan.kind == "answer" and d.plan.skus == ["VAY-HOA-03"]
+    assert room.director.decide(2.0).plan.kind == "thanks"
+
+
+def test_follows_are_acknowledged_merged(room: Room) -> None:
+    room.director.decide(0.0)
+    for i in range(3):
+        room.triage.ingest(Follow(t=1 + i, user=Viewer(str(i), f"f{i}", f"Fan{i}")))
+    d = room.director.decide(5.0)
+    assert d.plan.kind == "thanks" and all(f"Fan{i}" in room.text(d) for i in range(3))
+
+
+def test_moderator_controls(room: Room) -> None:
+    room.director.decide(0.0)
+    room.director.command(ModeratorCommand("pause"))
+    room.triage.ingest(Comment(t=1, user=LAN, text="áo đỏ giá bao nhiêu?"))
+    assert room.director.decide(2.0) is None
+    room.director.command(ModeratorCommand("say", text="Năm phút nữa shop tặng quà nha!"))
+    d = room.director.decide(2.5)
+    assert d.plan.kind == "moderator" and room.text(d) == "Năm phút nữa shop tặng quà nha!"
+    room.director.command(ModeratorCommand("resume"))
+    room.director.command(ModeratorCommand("block", viewer_id=LAN.id))
+    room.triage.ingest(Comment(t=3, user=LAN, text="giá áo sơ mi?"))
+    d = room.director.decide(3.5)
+    assert d is None or d.plan.kind != "answer"
+    assert room.triage.dropped["blocked_viewer"] == 1
+    room.director.command(ModeratorCommand("product", sku="GIAY-TT-08", t=4))
+    assert room.director.current_sku == "GIAY-TT-08"
+    room.director.command(ModeratorCommand("answer", comment=Comment(t=5, user=MINH, text="giày size bao nhiêu?")))
+    d = room.director.decide(5.5)
+    assert d.plan.kind == "answer" and d.plan.skus == ["GIAY-TT-08"]
