@@ -12,7 +12,7 @@ from bot.events import StageFrame
 from bot.output.calibration import calibration_frames, probe_media
 from bot.output.factory import build_output, open_output
 from bot.output.null import NullOutput
-from bot.output.sink import OutputError, StreamFormat
+from bot.output.sink import Output, OutputError, StreamFormat
 
 # A small picture keeps the test fast; the timing logic does not depend on size.
 FMT = StreamFormat(width=180, height=320, fps=25, sample_rate=44100)
@@ -92,6 +92,8 @@ def test_output_wrong_frame_size_is_rejected(tmp_path: Path) -> None:
 
 def test_output_factory_specs() -> None:
     assert isinstance(build_output("none"), NullOutput)
+    for spec in ("none", "window", "virtualcam", "a.mp4", "a.flv", "rtmps://h/app/k", "udp://127.0.0.1:9"):
+        assert isinstance(build_output(spec), Output), spec
     assert build_output("rtmp://live.example/app/SECRETKEY").name == "rtmp://live.example/app/***"
     assert build_output("rtmp://live.example/app/SECRETKEY").realtime is True
     assert build_output("udp://127.0.0.1:5000").realtime is True
