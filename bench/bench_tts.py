@@ -1,0 +1,91 @@
+"""TTS speed per engine: real-time factor and time to first audio (espeak vi/zh/en, piper en).
+
+Run: .venv/bin/python bench/bench_tts.py   — prints a table and writes bench/out/tts.json.
+RTF = synthesis wall time / audio duration (lower is faster). "first audio" = time until the
+first sentence's SpeechSegment is ready from Speaker.stream (spoken form, synth, resample,
+loudness included). Piper's voice load time is reported on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.events import Lang, Sentence  # noqa: E402
+from bot.speech.engine import SpeechEngine  # noqa: E402
+from bot.speech.speaker import Speaker, make_engine  # noqa: E402
+
+LINES: dict[str, list[str]] = {
+    "vi": ["Xin chào cả nhà, chào mừng mọi người đến với phiên live hôm nay!",
+           "Áo sơ mi lụa màu đỏ giá chỉ 249.000đ, giảm 20% cho mười bạn đầu tiên.",
+           "Size XL còn 3 cái thôi, freeship toàn quốc nha.",
+           "Bạn Lan hỏi chất liệu: đây là lụa tơ tằm, mặc rất mát."],
+    "zh": ["大家好，欢迎来到直播间！", "这件红色上衣只要¥59，前十名再打八折。",
+           "XL码还剩3件，全国包邮哦。", "小兰问面料：这是真丝的，穿起来很凉快。"],
+    "en": ["Hi everyone, welcome to the live show!", "This red silk shirt is only $12.99, 20% off for the first ten.",
+           "Only 3 left in size XL, with free shipping.", "Lan asked about the fabric: it is pure silk and very cool."],
+}
+REPEATS = 3
+
+
+def bench_engine(engine: SpeechEngine, lang: Lang) -> dict[str, float]:
+    speaker = Speaker(engine)
+    sentences = [Sentence(reply_id=1, index=i, text=t, lang=lang) for i, t in enumerate(LINES[lang])]
+    rtfs, firsts, audio, raw_rtfs = [], [], 0.0, []
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        first = None
+        total_audio = 0.0
+        for seg in speaker.stream(sentences):
+            if first is None:
+                first = time.perf_counter() - t0
+            total_audio += seg.duration
+        wall = time.perf_counter() - t0
+        rtfs.append(wall / total_audio)
+        firsts.append(first or 0.0)
+        audio = total_audio
+        # Engine alone, no spoken form / resample / loudness.
+        t1 = time.perf_counter()
+        raw_audio = 0.0
+        for s in sentences:
+            out = engine.synthesize(s.text, lang)
+            raw_audio += len(out.pcm) / out.sample_rate
+        raw_rtfs.append((time.perf_counter() - t1) / raw_audio)
+    return {"audio_s": round(audio, 3), "rtf": round(statistics.median(rtfs), 4),
+            "engine_rtf": round(statistics.median(raw_rtfs), 4),
+            "first_audio_ms": round(statistics.median(firsts) * 1000, 1)}
+
+
+def main() -> None:
+    results: dict[str, dict[str, float]] = {}
+    espeak = make_engine("espeak")
+    for lang in ("vi", "zh", "en"):
+        results[f"espeak_{lang}"] = bench_engine(espeak, lang)  # type: ignore[arg-type]
+    try:
+        t0 = time.perf_counter()
+        piper = make_engine("piper")
+        piper.synthesize("Warm up.", "en")  # loads the voice (ONNX + alignment patch)
+        load_ms = (time.perf_counter() - t0) * 1000
+        results["piper_en"] = {**bench_engine(piper, "en"), "voice_load_ms": round(load_ms, 1)}
+    except Exception as exc:  # report, do not die: the espeak figures still count
+        results["piper_en"] = {"error": str(exc)}  # type: ignore[dict-item]
+    print(f"{'engine':<12}{'audio s':>9}{'RTF':>9}{'engine RTF':>12}{'first audio ms':>16}")
+    for name, r in results.items():
+        if "error" in r:
+            print(f"{name:<12} error: {r['error']}")
+            continue
+        print(f"{name:<12}{r['audio_s']:>9}{r['rtf']:>9}{r['engine_rtf']:>12}{r['first_audio_ms']:>16}")
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "tts.json").write_text(json.dumps(results, indent=2))
+    print(f"wrote {out / 'tts.json'}")
+
+
+if __name__ == "__main__":
+    main()
