@@ -171,13 +171,23 @@ class AvStreamOutput:
         if (w, h) != (fmt.width, fmt.height) or frame.image.dtype != np.uint8:
             raise OutputError(f"output {self.name}: frame {frame.index} is {w}×{h} {frame.image.dtype}, "
                               f"expected {fmt.width}×{fmt.height} uint8")
+        if frame.sample_rate != fmt.sample_rate:
+            raise OutputError(f"output {self.name}: frame {frame.index} audio is {frame.sample_rate} Hz, "
+                              f"the stream was opened at {fmt.sample_rate} Hz")
+        spf = fmt.sample_rate // fmt.fps
+        audio = frame.audio
+        if len(audio) != spf:
+            # A slice of the wrong length would shift every later sound; fit it, keep the show going.
+            log.warning("frame audio length fixed", extra={"output": self.name, "index": frame.index,
+                                                           "samples": len(audio), "expected": spf})
+            audio = np.pad(audio[:spf], (0, max(0, spf - len(audio))))
         try:
             if frame.index > self._next_index:
                 gap = frame.index - self._next_index
                 self.frames_skipped += gap
-                self._write_audio(np.zeros(gap * frame.sample_rate // fmt.fps, np.int16), frame.sample_rate)
+                self._write_audio(np.zeros(gap * spf, np.int16), fmt.sample_rate)
             self._write_video(frame)
-            self._write_audio(frame.audio, frame.sample_rate)
+            self._write_audio(audio, fmt.sample_rate)
         except (OSError, av.FFmpegError) as exc:
             raise OutputError(f"output {self.name}: write failed at frame {frame.index} "
                               f"({_reason(exc)})") from exc

@@ -113,3 +113,21 @@ def test_output_unreachable_rtmp_server_is_a_clear_error() -> None:
     with pytest.raises(OutputError, match=r"cannot open") as err:
         open_output(f"rtmp://127.0.0.1:{port}/live/KEY123", FMT)
     assert "KEY123" not in str(err.value)
+
+
+def test_output_audio_slice_of_wrong_length_is_fitted_and_sync_holds(tmp_path: Path) -> None:
+    path = tmp_path / "fit.mp4"
+    out = open_output(str(path), FMT)
+    for frame in calibration_frames(FMT, seconds=3.0):
+        if frame.index == 5:  # one slice too short, one too long, before the flashes
+            frame.audio = frame.audio[:1000]
+        if frame.index == 6:
+            frame.audio = np.zeros(2500, np.int16)
+        out.write(frame)
+    with pytest.raises(OutputError, match="22050 Hz"):
+        out.write(StageFrame(index=200, t=8.0, image=np.zeros((FMT.height, FMT.width, 3), np.uint8),
+                             audio=np.zeros(882, np.int16), sample_rate=22050))
+    out.close()
+    probe = probe_media(path)
+    assert len(probe.offsets_ms()) == 3 and all(abs(o) <= FRAME_MS for o in probe.offsets_ms())
+    assert abs(probe.audio_end - probe.video_end) <= FRAME_MS / 1000
