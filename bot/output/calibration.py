@@ -169,3 +169,61 @@ def measure_av_offset(source: str | Path | Iterable[StageFrame], fps: int = 25) 
     if isinstance(source, (str, Path)):
         return probe_media(source).offset_ms()
     return probe_frames(source, fps).offset_ms()
+
+
+def play_calibration(spec: str, seconds: float, fmt: StreamFormat, **settings: object) -> int:
+    """Send the pattern to an output spec (paced to the wall clock for live outputs); frames sent."""
+    import time
+
+    from bot.output.factory import open_output
+
+    out = open_output(spec, fmt, **settings)
+    start = time.monotonic()
+    sent = 0
+    try:
+        for frame in calibration_frames(fmt, seconds):
+            if out.realtime:
+                wait = start + frame.index / fmt.fps - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+            out.write(frame)
+            sent += 1
+    finally:
+        out.close()
+    return sent
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bot.output.calibration play OUT` / `measure FILE`: the calibration round trip."""
+    import argparse
+
+    from bot.output.settings import OutputSettings
+
+    ap = argparse.ArgumentParser(prog="python -m bot.output.calibration",
+                                 description="Flash+beep pattern out, A/V offset back.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    play = sub.add_parser("play", help="send the pattern to an output (virtualcam, rtmp://…, file.mp4)")
+    play.add_argument("output")
+    play.add_argument("--seconds", type=float, default=20.0)
+    measure = sub.add_parser("measure", help="print the voice-after-picture offset (ms) of a recording")
+    measure.add_argument("source")
+    args = ap.parse_args(argv)
+    try:
+        if args.cmd == "play":
+            cfg = OutputSettings()
+            fmt = StreamFormat(width=720, height=1280, fps=25, sample_rate=44100)
+            n = play_calibration(args.output, args.seconds, fmt)
+            print(f"sent {n} calibration frames to {args.output} (offset in force: {cfg.av_offset_ms:+.0f} ms)")
+        else:
+            probe = probe_media(args.source)
+            offset = probe.offset_ms()
+            verdict = "in sync" if abs(offset) < 5 else ("voice late" if offset > 0 else "voice early")
+            print(f"{offset:+.1f} ms ({verdict}; {len(probe.offsets_ms())} flash/beep pairs)")
+    except OutputError as exc:
+        print(f"error: {exc}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -131,3 +131,14 @@ def test_output_audio_slice_of_wrong_length_is_fitted_and_sync_holds(tmp_path: P
     probe = probe_media(path)
     assert len(probe.offsets_ms()) == 3 and all(abs(o) <= FRAME_MS for o in probe.offsets_ms())
     assert abs(probe.audio_end - probe.video_end) <= FRAME_MS / 1000
+
+
+def test_output_calibration_command_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.output.calibration import main
+
+    path = tmp_path / "cal.mp4"
+    assert main(["play", str(path), "--seconds", "2"]) == 0
+    assert main(["measure", str(path)]) == 0
+    assert "in sync; 2 flash/beep pairs" in capsys.readouterr().out
+    assert main(["measure", str(tmp_path / "missing.mp4")]) == 1
+    assert "cannot open" in capsys.readouterr().out
