@@ -60,10 +60,10 @@ def _combined(rules: list[LexiconRule]) -> re.Pattern[str]:
     return re.compile("|".join(_rule_regex(r.written) for r in rules))
 
 
-def yaml_line(file: str, path: tuple[str, ...]) -> int | None:
-    """1-based line of a key path in a YAML file, for error messages."""
+def yaml_line(file: str, path: tuple[str, ...], text: str | None = None) -> int | None:
+    """1-based line of a key path in a YAML file (or its `text`), for error messages."""
     try:
-        node = yaml.compose(Path(file).read_text(encoding="utf-8"))
+        node = yaml.compose(text if text is not None else Path(file).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return None
     line = None
@@ -79,7 +79,7 @@ def yaml_line(file: str, path: tuple[str, ...]) -> int | None:
     return line
 
 
-def validate_lexicon(data: Any, file: str) -> LexiconTable:
+def validate_lexicon(data: Any, file: str, text: str | None = None) -> LexiconTable:
     """Check the parsed lexicon.yaml and compile its rules; errors name file and line."""
     if data is None:
         return LexiconTable()
@@ -90,18 +90,18 @@ def validate_lexicon(data: Any, file: str) -> LexiconTable:
         lang = str(lang)
         if lang not in LANGS:
             raise PromptFileError(PromptProblem(
-                file, yaml_line(file, (lang,)), f"unknown language {lang!r}; use one of {', '.join(LANGS)}"))
+                file, yaml_line(file, (lang,), text), f"unknown language {lang!r}; use one of {', '.join(LANGS)}"))
         if entries is None:
             continue
         if not isinstance(entries, dict):
             raise PromptFileError(PromptProblem(
-                file, yaml_line(file, (lang,)), f"{lang}: expected 'written: spoken' entries"))
+                file, yaml_line(file, (lang,), text), f"{lang}: expected 'written: spoken' entries"))
         out: list[LexiconRule] = []
         for written, spoken in entries.items():
             written_s = str(written).strip()
             if not written_s or spoken is None or isinstance(spoken, (dict, list)):
                 raise PromptFileError(PromptProblem(
-                    file, yaml_line(file, (lang, str(written))),
+                    file, yaml_line(file, (lang, str(written)), text),
                     f"{lang}: entry {written!r} needs one spoken text"))
             out.append(LexiconRule(written_s, str(spoken).strip()))
         out.sort(key=lambda r: len(r.written), reverse=True)

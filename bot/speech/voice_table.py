@@ -14,7 +14,7 @@ ENGINES = ("espeak", "piper", "coqui", "edge")
 VoiceTable = dict[str, dict[str, str]]
 
 
-def validate_voices(data: Any, file: str) -> VoiceTable:
+def validate_voices(data: Any, file: str, text: str | None = None) -> VoiceTable:
     """engine -> {lang -> voice}; errors name file and line."""
     if data is None:
         return {}
@@ -25,17 +25,17 @@ def validate_voices(data: Any, file: str) -> VoiceTable:
         engine = str(engine)
         if engine not in ENGINES:
             raise PromptFileError(PromptProblem(
-                file, yaml_line(file, (engine,)),
+                file, yaml_line(file, (engine,), text),
                 f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}"))
         if voices is None:
             continue
         if not isinstance(voices, dict):
             raise PromptFileError(PromptProblem(
-                file, yaml_line(file, (engine,)), f"{engine}: expected lang: voice"))
+                file, yaml_line(file, (engine,), text), f"{engine}: expected lang: voice"))
         for lang, voice in voices.items():
             if str(lang) not in LANGS or not isinstance(voice, str) or not voice.strip():
                 raise PromptFileError(PromptProblem(
-                    file, yaml_line(file, (engine, str(lang))),
+                    file, yaml_line(file, (engine, str(lang)), text),
                     f"{engine}: {lang!r} must be one of {', '.join(LANGS)} with a voice name"))
         table[engine] = {str(k): str(v).strip() for k, v in voices.items()}
     return table
