@@ -30,7 +30,7 @@ def _kinds(ax: Axes, report: dict[str, Any]) -> None:
     for r in report["replies"]:
         by_kind[r["kind"]].append(r["t_received"] / 60.0)
     for kind, ts in sorted(by_kind.items()):
-        ax.plot(sorted(ts), range(1, len(ts) + 1), drawstyle="steps-post", label=kind)
+        ax.plot(sorted(ts), range(1, len(ts) + 1), drawstyle="steps-post", marker=".", label=kind)
     ax.set_title("Replies by kind over time")
     ax.set_xlabel("minutes into the session")
     ax.set_ylabel("replies so far")
