@@ -122,7 +122,8 @@ _ABUSE = _table(
     r"骗子", r"傻逼", r"傻", r"滚", r"垃圾", r"去死",
 )
 _MONEY_FIGURE = re.compile(
-    r"\d[\d.,]*(k|\s*(d|vnd|dong|nghin|ngan|tr|trieu|usd|%|元|块))(?![^\W_])|[$¥]\s*\d|\d\s*折",
+    r"\d[\d.,]*(k|\s*(d|vnd|dong|nghin|ngan|tr|trieu|usd|dollars?|bucks?|yuan|rmb|cny|euros?|%|元|块))"
+    r"(?![^\W_])|\d\s*[$¥€]|[$¥€]\s*\d|\d\s*折",
     re.IGNORECASE)
 
 

@@ -115,13 +115,14 @@ def _check_forms(node: yaml.Node, spec: SectionSpec, where: str, file: str,
                  line: int) -> dict[str, list[str]]:
     forms = _key_lines(node)
     names = ", ".join(spec.forms)
+    for form, (form_line, _) in forms.items():  # a misspelt form first: its line is the precise one
+        if form not in spec.forms:
+            raise PromptFileError(PromptProblem(file, form_line, f"{where}: unknown form '{form}' ({names})"))
     for form in spec.forms:
         if form not in forms:
             raise PromptFileError(PromptProblem(file, line, f"{where}: missing form '{form}' ({names})"))
     out: dict[str, list[str]] = {}
     for form, (form_line, form_node) in forms.items():
-        if form not in spec.forms:
-            raise PromptFileError(PromptProblem(file, form_line, f"{where}: unknown form '{form}' ({names})"))
         required = GREETING_REQUIRED.get(form, frozenset())
         out[form] = _check_lines(form_node, spec, required, f"{where}.{form}", file, form_line)
     return out
