@@ -49,7 +49,8 @@ def detect_faces(frame_rgb: np.ndarray, cascade=None) -> np.ndarray:
     if scale < 1.0:
         gray = cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
     gray = cv2.equalizeHist(gray)
-    min_side = max(24, round(min(gray.shape) * 0.08))
+    # Faces under 96 px are refused later anyway; skipping the small scales halves detection time.
+    min_side = max(24, round(48 * scale))
     found = cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(min_side, min_side))
     if len(found) == 0:
         return np.zeros((0, 4), dtype=np.int64)
@@ -92,7 +93,9 @@ def track_face(frames: list[np.ndarray]) -> FaceTrack:
         detected[i] = True
         previous = raw[i]
     if not detected.any():
-        raise AvatarPrepareError("no face found in the video (a frontal, well-lit face is needed)")
+        raise AvatarPrepareError(
+            "no face found in the video (a frontal, well-lit face at least 96 px across is needed)"
+        )
     hits = np.flatnonzero(detected)
     for i in np.flatnonzero(~detected):
         raw[i] = raw[hits[np.argmin(np.abs(hits - i))]]

@@ -40,11 +40,11 @@ def lower_face_mask(size: int = FACE_SIZE) -> np.ndarray:
     """Feathered weight (0..1, size×size) over the mouth and chin: 0 at the crop's edges, 1 inside."""
     # The generator only redraws the lower half (rows 48-95); feathering hides the seam on the cheeks
     # and neck. Ramps are linear in crop pixels, so they scale with the face box when resized.
-    rows = np.arange(size, dtype=np.float64) + 0.5
-    cols = rows.copy()
+    rows = np.arange(size, dtype=np.float64)
+    last = size - 1.0  # the outermost rows and columns weigh exactly 0: no seam at the box edge
     top = np.clip((rows - 0.46 * size) / (0.14 * size), 0.0, 1.0)
-    bottom = np.clip((size - rows) / (0.08 * size), 0.0, 1.0)
-    side = np.clip(np.minimum(cols, size - cols) / (0.14 * size), 0.0, 1.0)
+    bottom = np.clip((last - rows) / (0.08 * size), 0.0, 1.0)
+    side = np.clip(np.minimum(rows, last - rows) / (0.14 * size), 0.0, 1.0)
     mask = np.outer(np.minimum(top, bottom), side)
     return (mask * mask * (3.0 - 2.0 * mask)).astype(np.float32)  # smoothstep: no visible ramp edge
 
