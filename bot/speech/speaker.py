@@ -73,24 +73,40 @@ class Speaker:
                 self._fallback = EspeakEngine()
             return self._fallback
 
-    def _synthesize(self, text: str, sentence: Sentence) -> tuple[Synthesis, str]:
-        engine = self.engine
+    def _warn_once(self, what: str, lang: str, exc: Exception, then: str) -> None:
+        key = (f"{what}:{lang}", type(exc).__name__)
+        if key not in self._warned:
+            self._warned.add(key)
+            log.warning("TTS %s failed for %s (%s: %s); %s", what, lang, type(exc).__name__, exc, then)
+        else:
+            log.debug("TTS %s failed again for %s: %s", what, lang, exc)
+
+    def _espeak(self, engine: SpeechEngine, text: str, sentence: Sentence) -> Synthesis:
+        """espeak with the configured voice; a bad voice name falls back to the language's own."""
         voice = voice_for(self.prompts, engine.name, sentence.lang)
         try:
-            return engine.synthesize(text, sentence.lang, voice), engine.name
+            return engine.synthesize(text, sentence.lang, voice)
         except Exception as exc:
-            if engine.name == "espeak":
+            if voice is None:
                 raise SpeechError(f"espeak failed on reply {sentence.reply_id}: {exc}") from exc
-            key = (sentence.lang, type(exc).__name__)
-            if key not in self._warned:
-                self._warned.add(key)
-                log.warning("TTS %s failed for %s (%s: %s); espeak speaks instead",
-                            engine.name, sentence.lang, type(exc).__name__, exc)
-            else:
-                log.debug("TTS %s failed again for %s: %s", engine.name, sentence.lang, exc)
+            self._warn_once(f"espeak voice {voice!r}", sentence.lang, exc, "using the default voice")
+        try:
+            return engine.synthesize(text, sentence.lang, None)
+        except Exception as exc:
+            raise SpeechError(f"espeak failed on reply {sentence.reply_id}: {exc}") from exc
+
+    def _synthesize(self, text: str, sentence: Sentence) -> tuple[Synthesis, str]:
+        engine = self.engine
+        if engine.name == "espeak":
+            return self._espeak(engine, text, sentence), engine.name
+        try:
+            return engine.synthesize(text, sentence.lang, voice_for(self.prompts, engine.name, sentence.lang)), \
+                engine.name
+        except Exception as exc:
+            self._warn_once(engine.name, sentence.lang, exc, "espeak speaks instead")
         self.fallbacks += 1
         fb = self.fallback
-        return fb.synthesize(text, sentence.lang, voice_for(self.prompts, fb.name, sentence.lang)), fb.name
+        return self._espeak(fb, text, sentence), fb.name
 
     def speak(self, sentence: Sentence) -> SpeechSegment:
         """Audio (int16 mono at the stage rate, one loudness) and mouth timing for one sentence."""

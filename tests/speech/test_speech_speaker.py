@@ -195,10 +195,31 @@ def test_stream_pipelines_in_order(espeak: EspeakEngine, book: PromptBook) -> No
     assert engine.calls[1][1] < consumed_at[0]
 
 
-def test_stream_raises_errors_in_the_consumer(espeak: EspeakEngine, book: PromptBook) -> None:
+def test_bad_espeak_voice_in_voices_yaml_uses_the_default(espeak: EspeakEngine, book: PromptBook,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
     (book.folder / "voices.yaml").write_text("espeak:\n  en: no-such-voice\n")
-    with pytest.raises(SpeechError, match="no-such-voice"):
-        list(Speaker(espeak, prompts=book).stream([_sentence("Hi.", "en")]))
+    with caplog.at_level(logging.WARNING):
+        seg = Speaker(espeak, prompts=book).speak(_sentence("Hi there.", "en"))
+    assert seg.engine == "espeak" and seg.voice == "en-us" and len(seg.pcm) > 0
+    assert "no-such-voice" in caplog.text
+
+
+class _FailingEngine(EspeakEngine):
+    """espeak that cannot say one word: an engine failing mid-show."""
+
+    def synthesize(self, text: str, lang: Lang, voice: str | None = None) -> Synthesis:
+        if "boom" in text:
+            raise SpeechError("cannot say boom")
+        return super().synthesize(text, lang, voice)
+
+
+def test_stream_raises_errors_in_the_consumer(book: PromptBook) -> None:
+    got = []
+    with pytest.raises(SpeechError, match="cannot say boom"):
+        for seg in Speaker(_FailingEngine(), prompts=book).stream(
+                [_sentence("Hi.", "en"), _sentence("boom", "en", 1), _sentence("Never.", "en", 2)]):
+            got.append(seg.sentence.index)
+    assert got == [0]
 
 
 def test_stream_stops_early_without_hanging(espeak: EspeakEngine, book: PromptBook) -> None:
@@ -212,3 +233,16 @@ def test_make_engine_reasons() -> None:
     with pytest.raises(SpeechError, match="unknown TTS engine 'nope'"):
         make_engine("nope")
     assert make_engine("espeak").name == "espeak"
+
+
+class _FlakyEngine(_FailingEngine):
+    name = "flaky"
+
+
+def test_mid_show_failure_falls_back_for_that_sentence_only(book: PromptBook,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    speaker = Speaker(_FlakyEngine(), prompts=book)
+    with caplog.at_level(logging.WARNING):
+        engines = [speaker.speak(_sentence(t, "en", i)).engine for i, t in enumerate(["Hi.", "boom", "Bye."])]
+    assert engines == ["flaky", "espeak", "flaky"]
+    assert speaker.fallbacks == 1 and "cannot say boom" in caplog.text
