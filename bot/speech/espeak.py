@@ -182,6 +182,10 @@ class EspeakEngine:
         self.rate = rate  # words per minute; None keeps the voice's own
         self.voices = {**DEFAULT_VOICES, **(voices or {})}
         self._lib = _EspeakLibrary.shared()
+        if self.voices["zh"] == "cmn" and not self.reads_hanzi("cmn"):
+            # Debian's espeak-ng 1.51 `cmn` reads tone digits as English numbers; pinyin voice works.
+            log.warning("espeak voice cmn cannot read Hanzi here; using cmn-latn-pinyin")
+            self.voices["zh"] = "cmn-latn-pinyin"
 
     @property
     def sample_rate(self) -> int:
@@ -207,6 +211,14 @@ class EspeakEngine:
             words=_word_spans(text, job.words, duration),
             voice=voice,
         )
+
+    def reads_hanzi(self, voice: str) -> bool:
+        """Self-test: does `voice` turn 大家好 into Mandarin phonemes (not an English switch)?"""
+        try:
+            ipa = "".join(self.phonemize("大家好", "zh", voice))
+        except SpeechError:
+            return False
+        return "(en)" not in ipa and "tɕ" in ipa
 
     def phonemize(self, text: str, lang: Lang, voice: str | None = None) -> list[str]:
         """IPA phonemes for `text` without audio (used to spread word timings over phonemes)."""

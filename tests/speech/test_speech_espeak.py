@@ -102,3 +102,9 @@ def test_espeak_is_thread_safe(engine: EspeakEngine) -> None:
 def test_espeak_languages_lists_the_wheels_voices() -> None:
     langs = espeak_languages()
     assert {"vi", "cmn", "en-US"} <= set(langs) or {"vi", "cmn"} <= set(langs)
+
+
+def test_espeak_chinese_self_test(engine: EspeakEngine) -> None:
+    # The wheel's espeak-ng 1.52 reads Hanzi with `cmn`; an English voice does not.
+    assert engine.reads_hanzi("cmn") and engine.voice_for("zh") == "cmn"
+    assert not engine.reads_hanzi("en-us")
