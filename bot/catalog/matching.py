@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 from bot.catalog.model import Catalog, Product
 from bot.events import LANGS, Lang
@@ -52,22 +53,45 @@ class ProductMatcher:
                     continue
                 seen.add(folded)
                 self._aliases.append(_Alias(i, folded, tuple(folded.split()), _has_cjk(folded)))
+        # Latin aliases: short one-word names match exactly, the rest fuzzily, grouped by word count.
+        self._exact_aliases: list[int] = []
+        self._fuzzy_by_words: dict[int, list[int]] = {}
+        for index, alias in enumerate(self._aliases):
+            if alias.cjk:
+                continue
+            if len(alias.tokens) == 1 and len(alias.folded) <= _SHORT_ALIAS:
+                self._exact_aliases.append(index)
+            else:
+                self._fuzzy_by_words.setdefault(len(alias.tokens), []).append(index)
 
-    def _latin_score(self, alias: _Alias, tokens: list[str], token_set: set[str]) -> float:
-        n = len(alias.tokens)
-        if n == 1 and len(alias.folded) <= _SHORT_ALIAS:
+    def _latin_scores(self, tokens: list[str]) -> dict[int, float]:
+        """Best window score per Latin alias index: one rapidfuzz cdist per (alias length, window size)."""
+        token_set = set(tokens)
+        windows: dict[int, list[str]] = {}
+
+        def windows_of(size: int) -> list[str]:
+            if size not in windows:
+                count = max(1, len(tokens) - size + 1)
+                windows[size] = [" ".join(tokens[i:i + size]) for i in range(count)]
+            return windows[size]
+
+        out: dict[int, float] = {}
+        for i in self._exact_aliases:
             # "mu", "jean", "tui": a word-for-word hit or nothing (fuzzy here matches everything).
-            return 100.0 if alias.folded in token_set else 0.0
-        best = 0.0
-        for size in {max(1, n - 1), n, n + 1}:
-            for start in range(0, max(1, len(tokens) - size + 1)):
-                window = " ".join(tokens[start:start + size])
-                score = fuzz.ratio(alias.folded, window)
-                if size != n:
-                    score -= 4.0  # a missing or extra word costs a little
-                best = max(best, score)
-        # One typo in a short name is a large share of it: "ao do" accepts "ao doo", not "ao da".
-        return best if len(alias.folded) > _SHORT_NAME or best >= _SHORT_NAME_SCORE else 0.0
+            if self._aliases[i].folded in token_set:
+                out[i] = 100.0
+        for n, indexes in self._fuzzy_by_words.items():
+            names = [self._aliases[i].folded for i in indexes]
+            best = np.zeros(len(indexes))
+            for size in sorted({max(1, n - 1), n, n + 1}):
+                grid = process.cdist(names, windows_of(size), scorer=fuzz.ratio, dtype=np.float32)
+                penalty = 0.0 if size == n else 4.0  # a missing or extra word costs a little
+                best = np.maximum(best, grid.max(axis=1) - penalty)
+            for i, score in zip(indexes, best.tolist(), strict=True):
+                # One typo in a short name is a large share of it: "ao do" accepts "ao doo", not "ao da".
+                if len(self._aliases[i].folded) > _SHORT_NAME or score >= _SHORT_NAME_SCORE:
+                    out[i] = score
+        return out
 
     @staticmethod
     def _cjk_score(alias: _Alias, cjk_text: str) -> float:
@@ -83,16 +107,18 @@ class ProductMatcher:
         tokens = words(folded)
         latin_tokens = [t for t in tokens if not _has_cjk(t)]
         cjk_text = "".join(t for t in tokens if _has_cjk(t))
-        token_set = set(latin_tokens)
+        latin = self._latin_scores(latin_tokens) if latin_tokens else {}
         best: dict[int, float] = {}
-        for alias in self._aliases:
+        for index, alias in enumerate(self._aliases):
             if alias.cjk:
+                if not cjk_text:
+                    continue
                 raw = self._cjk_score(alias, cjk_text)
                 # Characters carry more meaning than letters: rescale 75..100 onto min_score..100.
                 score = 0.0 if raw < _CJK_MIN_SCORE else self.min_score + (raw - _CJK_MIN_SCORE) * (
                     100.0 - self.min_score) / (100.0 - _CJK_MIN_SCORE)
-            elif latin_tokens:
-                score = self._latin_score(alias, latin_tokens, token_set)
+            elif index in latin:
+                score = latin[index]
             else:
                 continue
             # Longer names are more specific: "ao khoac gio" beats "ao" sharing words with it.
