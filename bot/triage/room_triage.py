@@ -11,7 +11,7 @@ import logging
 import re
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.agent.responder import Question
 from bot.catalog.model import Product
@@ -52,6 +52,7 @@ class ViewerState:
     last_t: float = -1e9
     gifted: bool = False
     answered_t: float = -1e9
+    lang: str | None = None
 
 
 @dataclass(slots=True)
@@ -63,6 +64,7 @@ class TriageSettings:
     max_viewers: int = 20_000
     max_questions: int = 256
     gift_gap_s: float = 3.0
+    understood_cache: int = 4096
 
 
 class Triage:
@@ -88,6 +90,7 @@ class Triage:
         self.like_total = 0
         self.events_in = 0
         self._budget = self.s.understand_per_s
+        self._understood: OrderedDict[tuple[str, str], Question] = OrderedDict()
         self._budget_t = 0.0
 
     # -- intake ---------------------------------------------------------------------------
@@ -138,15 +141,26 @@ class Triage:
             self.merged += 1
             self._drop(ev, "merged")
             return
-        if not self._spend_budget(ev.t):
-            self._drop(ev, "flood")
-            return
-        try:
-            q = self.understand(ev, self.current_product)
-        except Exception as exc:  # a bad comment must never stop the show
-            log.warning("could not understand comment from event t=%.2f: %s", ev.t, exc)
-            self._drop(ev, "unreadable")
-            return
+        cache_key = (folded, self.current_product.sku if self.current_product is not None else "")
+        cached = self._understood.get(cache_key)
+        if cached is not None:
+            # The same words mean the same thing whoever types them: a flood of one line costs one parse.
+            self._understood.move_to_end(cache_key)
+            q = replace(cached, comment=ev, others=0)
+        else:
+            if not self._spend_budget(ev.t):
+                self._drop(ev, "flood")
+                return
+            try:
+                q = self.understand(ev, self.current_product)
+            except Exception as exc:  # a bad comment must never stop the show
+                log.warning("could not understand comment from event t=%.2f: %s", ev.t, exc)
+                self._drop(ev, "unreadable")
+                return
+            self._understood[cache_key] = q
+            if len(self._understood) > self.s.understood_cache:
+                self._understood.popitem(last=False)
+        vs.lang = q.lang
         if q.intent == "greeting" and not q.products:
             self.joins.add(ev.user, ev.t)  # "chào shop" is answered with the merged greeting
             self._drop(ev, "greeted")

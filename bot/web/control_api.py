@@ -67,6 +67,7 @@ def create_control_app(show: Any, token: str | None = None) -> FastAPI:
     guarded = [Depends(auth)]
 
     @app.get("/status", dependencies=guarded)
+    @app.get("/control/status", dependencies=guarded)
     def status() -> dict[str, Any]:
         return show_status(show)
 
