@@ -33,6 +33,7 @@ def _validators() -> dict[str, Checker]:
         "show.yaml": _yaml_checker(lambda data, where, text: parse_show(data, where, text)),
     }
     for name, module, attr in (("lexicon.yaml", "bot.speech.lexicon", "validate_lexicon"),
+                               ("voices.yaml", "bot.speech.voice_table", "validate_voices"),
                                ("banned.yaml", "bot.agent.guard.banned", "validate_banned")):
         try:
             mod = __import__(module, fromlist=[attr])
