@@ -66,5 +66,5 @@ class LipSyncModel:
                     out = self.model(audio, face)
             else:
                 out = self.model(audio, face)
-        pixels = (out.float().clamp_(0, 1) * 255.0).round_().to(torch.uint8)
+            pixels = (out.float().clamp_(0, 1) * 255.0).round_().to(torch.uint8)
         return pixels.permute(0, 2, 3, 1).cpu().numpy()[..., ::-1].copy()
