@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.catalog.model import Product
-from bot.events import Lang
+from bot.events import Comment, Lang, Viewer
 from bot.language.money import format_money
 from bot.language.templates import render_greeting, render_template
 from bot.prompts.book import PromptBook
@@ -17,8 +17,17 @@ _FIELD = re.compile(r"\{(\w+)\}")
 
 
 def product_name(product: Product, lang: Lang) -> str:
-    """The product's name in the viewer's language when the catalog has one (name_en, name_zh)."""
-    return product.extra.get(f"name_{lang}") or product.name
+    """The product's name in the viewer's language (name_en, name_zh columns, aliases)."""
+    from bot.agent.offline import display_name
+
+    return display_name(product, lang)
+
+
+def address(viewer: Viewer, lang: Lang) -> str:
+    """A viewer's name as the host says it: no emoji, digits or controls (a nickname is never a number)."""
+    from bot.agent.offline import viewer_address
+
+    return viewer_address(Comment(t=0.0, user=viewer, text=""), lang)
 
 
 class LineWriter:
@@ -26,17 +35,17 @@ class LineWriter:
         self.prompts = prompts
 
     def greeting(self, moment: MergedMoment, lang: Lang, seed: int) -> str:
-        names = [v.display_name for v in moment.viewers]
+        names = [address(v, lang) for v in moment.viewers]
         return render_greeting(self.prompts, lang, names, moment.others, seed)
 
     def thanks_gift(self, streak: GiftStreak, lang: Lang, seed: int) -> str:
-        return render_template(self.prompts, "thanks_gift", lang, seed, name=streak.user.display_name,
+        return render_template(self.prompts, "thanks_gift", lang, seed, name=address(streak.user, lang),
                                gift=streak.gift, count=streak.count)
 
     def thanks_moment(self, moment: MergedMoment, lang: Lang, seed: int) -> str:
         from bot.language.templates import join_names
 
-        names = [v.display_name for v in moment.viewers]
+        names = [address(v, lang) for v in moment.viewers]
         who = join_names(names, lang)
         return render_template(self.prompts, f"thanks_{moment.kind}", lang, seed, name=who)
 

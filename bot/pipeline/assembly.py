@@ -155,10 +155,17 @@ def build_show(opts: ShowOptions) -> Show:
     except OutputError as exc:
         raise SetupError(str(exc)) from None
 
+    from bot.events import ProductPinned
     from bot.store.writer import StoreWriter
+
+    def resolve_pin(ev: ProductPinned) -> str | None:
+        """A platform's own product id: find our SKU by the pinned product's title."""
+        title = str(ev.extra.get("title") or "")
+        best = matcher.match(title, None, 1) if title else []
+        return best[0][0].sku if best else None
 
     store = StoreWriter(opts.db or s.db)
     return Show(source=source, clock=clock, triage=triage, director=director, turn=turn,
                 speak=speaker.speak, renderer=renderer, fanout=fanout, catalog=catalog, store=store,
                 fps=s.fps, sample_rate=s.sample_rate, label=AI_LABELS.get(room_lang, "AI host"),
-                fast_events=fast_events)
+                fast_events=fast_events, resolve_pin=resolve_pin)

@@ -55,7 +55,8 @@ class Show(StageHooks):
     def __init__(self, *, source: EventSource, clock: SessionClock, triage: Triage, director: Director,
                  turn: TurnWriter, speak: Callable, renderer: AvatarRenderer, fanout: OutputFanout,
                  catalog: Catalog, store: object, fps: int, sample_rate: int, label: str = "",
-                 fast_events: list[LiveEvent] | None = None) -> None:
+                 fast_events: list[LiveEvent] | None = None,
+                 resolve_pin: Callable[[ProductPinned], str | None] | None = None) -> None:
         self.source = source
         self.clock = clock
         self.triage = triage
@@ -66,6 +67,7 @@ class Show(StageHooks):
         self.fanout = fanout
         self.catalog = catalog
         self.store = store
+        self.resolve_pin = resolve_pin
         self.state = ShowState()
         self.ledger = ReplyLedger(self._reply_spoken)
         self._label = label
@@ -141,8 +143,13 @@ class Show(StageHooks):
             self.state.connection, self.state.connection_detail = str(ev.state), ev.detail
             return
         if isinstance(ev, ProductPinned):
-            self.director.switch_product(ev.sku, ev.t)
-            self.store.log_pin(ev.sku, ev.t)  # type: ignore[attr-defined]
+            sku = ev.sku if ev.sku in self.catalog else (self.resolve_pin(ev) if self.resolve_pin else None)
+            if sku is None:
+                log.warning("pinned product %s is not in the catalog; the card is not shown", ev.sku)
+                return
+            self.director.switch_product(sku, ev.t)
+            if sku != ev.sku:
+                self.store.log_pin(sku, ev.t)  # type: ignore[attr-defined] # the store logged the platform id
             return
         self.triage.ingest(ev)
 
