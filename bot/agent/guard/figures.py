@@ -9,6 +9,7 @@ or in the short spoken-written forms viewers and models use ("249k", "249 nghìn
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
@@ -37,6 +38,8 @@ class CodeMention:
 # --- number tokens ------------------------------------------------------------------------------
 
 _ZH_NUM_CHARS = "零〇一二两三四五六七八九十百千万亿"
+_ZH_NUM_SET = frozenset(_ZH_NUM_CHARS)
+_ZH_STOCK_HINT = frozenset("剩库还只")
 _ZH_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
              "八": 8, "九": 9}
 _ZH_UNIT = {"十": 10, "百": 100, "千": 1000}
@@ -170,17 +173,30 @@ def read_figures(sentence: str, lang: str | None = None) -> list[Figure]:
         figures.append(fig)
         taken.append(span)
 
-    for m in _TR_SHORT.finditer(sentence):
+    has_digit = any("0" <= ch <= "9" for ch in sentence)
+    has_zh = any(ch in _ZH_NUM_SET for ch in sentence)
+    if not has_digit and not has_zh:
+        return figures
+    if not has_digit:
+        patterns: list[re.Pattern[str]] = [_STOCK_PATTERNS[-1]]
+    elif has_zh or any(ch in _ZH_STOCK_HINT for ch in sentence):
+        patterns = _STOCK_PATTERNS
+    else:
+        patterns = _STOCK_PATTERNS[:-1]
+
+    for m in _TR_SHORT.finditer(sentence) if "tr" in sentence else ():
         value = Decimal(m["a"]) * 1_000_000 + Decimal(m["b"]) * 100_000
         add(Figure("money", value, m.group(0), "VND"), m.span())
 
-    for pattern in _STOCK_PATTERNS:
+    for pattern in patterns:
         for m in pattern.finditer(sentence):
             count = m["count"]
             value = int(count) if count.isdigit() else chinese_numeral_value(count)
             if value is not None and free(*m.span("count")):
                 add(Figure("stock", Decimal(value), m.group(0).strip()), m.span("count"))
 
+    if not has_digit:
+        return _chinese_figures(sentence, figures, free, add)
     for m in _PREFIXED.finditer(sentence):
         if not free(*m.span()):
             continue
@@ -213,6 +229,11 @@ def read_figures(sentence: str, lang: str | None = None) -> list[Figure]:
         else:
             add(Figure("number", value, m.group(0)), m.span())
 
+    return _chinese_figures(sentence, figures, free, add) if has_zh else figures
+
+
+def _chinese_figures(sentence: str, figures: list[Figure], free: Callable[[int, int], bool],
+                     add: Callable[[Figure, tuple[int, int]], None]) -> list[Figure]:
     for m in _ZH_FIGURE.finditer(sentence):
         if not free(*m.span()):
             continue

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -23,30 +24,34 @@ def _is_cjk(ch: str) -> bool:
     return "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
 
 
+@lru_cache(maxsize=512)
 def fold(text: str) -> str:
-    """Lowercase without diacritics ("Rẻ Nhất" -> "re nhat"), for matching text typed either way."""
+    """Lowercase without diacritics ("Rẻ Nhất" -> "re nhat"), for matching text typed either way.
+    Cached: every rule folds the same sentence."""
     text = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
+    """One regex over folded text: Latin phrases as whole words, CJK phrases anywhere (no spaces)."""
     if not phrases:
         return None
-    parts = []
+    latin, cjk = [], []
     for phrase in sorted(set(phrases), key=len, reverse=True):
         body = r"\s+".join(re.escape(word) for word in phrase.split())
-        # Latin phrases match whole words; CJK has no spaces, so it matches anywhere.
-        left = "" if _is_cjk(phrase[0]) else r"(?<!\w)"
-        right = "" if _is_cjk(phrase[-1]) else r"(?!\w)"
-        parts.append(f"{left}{body}{right}")
+        (cjk if _is_cjk(phrase[0]) or _is_cjk(phrase[-1]) else latin).append(body)
+    parts = []
+    if latin:
+        parts.append(r"(?<!\w)(?:" + "|".join(latin) + r")(?!\w)")
+    if cjk:
+        parts.append("|".join(cjk))
     return re.compile("|".join(parts))
 
 
 @dataclass(frozen=True, slots=True)
 class BannedPhrases:
-    """Compiled banned phrases per language (each includes the `all` list), plain and folded."""
+    """Compiled banned phrases per language (each includes the `all` list), matched on folded text."""
 
-    plain: dict[str, re.Pattern[str] | None]
     folded: dict[str, re.Pattern[str] | None]
     count: int
 
@@ -70,16 +75,14 @@ def parse_banned(data: Any, file: str) -> BannedPhrases:
             if not isinstance(item, str) or not item.strip():
                 raise PromptFileError(PromptProblem(
                     file, lines.get(f"{key}[{i}]", lines.get(key)), f"{key}: item {i + 1} is not a phrase"))
-    common = [p.strip().lower() for p in data.get("all") or []]
-    plain: dict[str, re.Pattern[str] | None] = {}
+    common = [fold(p.strip()) for p in data.get("all") or []]
     folded: dict[str, re.Pattern[str] | None] = {}
     count = len(common)
     for lang in LANGS:
-        own = [p.strip().lower() for p in data.get(lang) or []]
+        own = [fold(p.strip()) for p in data.get(lang) or []]
         count += len(own)
-        plain[lang] = _phrase_pattern(common + own)
-        folded[lang] = _phrase_pattern([fold(p) for p in common + own if any(c.isascii() for c in p)])
-    return BannedPhrases(plain, folded, count)
+        folded[lang] = _phrase_pattern(common + own)
+    return BannedPhrases(folded, count)
 
 
 def _key_lines(file: str) -> dict[str, int]:
@@ -111,19 +114,17 @@ class BannedPhraseRule:
         banned: BannedPhrases | None = self.prompts.yaml(BANNED_FILE, None, parse_banned)
         if banned is None:
             return None
-        lower = sentence.lower()
-        for pattern, text in ((banned.plain.get(lang), lower), (banned.folded.get(lang), None)):
-            if pattern is None:
-                continue
-            m = pattern.search(text if text is not None else fold(sentence))
-            if m:
-                return GuardVerdict(False, f"banned phrase {m.group(0)!r} ({BANNED_FILE})", self.name)
+        pattern = banned.folded.get(lang)
+        m = pattern.search(fold(sentence)) if pattern is not None else None
+        if m:
+            return GuardVerdict(False, f"banned phrase {m.group(0)!r} ({BANNED_FILE})", self.name)
         return None
 
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"(?i)\bhttps?://\S+|\bwww\.\S+|\b[\w-]+\.(?:com|vn|net|org|io|cn|shop|store|xyz|me|co|info|biz|app|"
                   r"link|ly|top|site|online)\b(?:/\S*)?")
+_URL_HINT = re.compile(r"[./][A-Za-z]|www|http")
 _PHONES = (
     re.compile(r"(?<![\d.,])(?:\+?84|0)[\s.-]?[235789]\d(?:[\s.-]?\d){7,8}(?![\d])"),  # Vietnam
     re.compile(r"(?<![\d.,])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?![\d])"),  # mainland China mobile
@@ -138,11 +139,11 @@ class PrivateDataRule:
     name = "private_data"
 
     def check(self, sentence: str, lang: Lang, facts: TurnFacts) -> GuardVerdict | None:
-        if _EMAIL.search(sentence):
+        if "@" in sentence and _EMAIL.search(sentence):
             return GuardVerdict(False, "states an e-mail address", self.name)
-        if _URL.search(sentence):
+        if _URL_HINT.search(sentence) and _URL.search(sentence):
             return GuardVerdict(False, "states a link", self.name)
-        if any(ch.isdigit() for ch in sentence):
+        if sum(ch.isdigit() for ch in sentence) >= 7:
             for pattern in _PHONES:
                 if pattern.search(sentence):
                     return GuardVerdict(False, "states a phone number", self.name)
@@ -154,9 +155,10 @@ class PrivateDataRule:
         return None
 
 
+# Matched on folded text (lowercase, no diacritics).
 _LEAK_WORDS = re.compile(
-    r"(?i)\bsystem prompt\b|\bmy (?:instructions|system message|prompt)\b|\bprompt hệ thống\b|"
-    r"\blời nhắc hệ thống\b|\bchỉ dẫn hệ thống\b|\bhướng dẫn hệ thống\b|系统提示|提示词|系统指令|我的指令"
+    r"\bsystem prompt\b|\bmy (?:instructions|system message|prompt)\b|\bprompt he thong\b|"
+    r"\bloi nhac he thong\b|\bchi dan he thong\b|\bhuong dan he thong\b|系统提示|提示词|系统指令|我的指令"
 )
 _WORD = re.compile(r"\w+")
 _SHINGLE_WORDS = 6
@@ -183,7 +185,7 @@ class PromptLeakRule:
         self._shingles: set[str] = set()
 
     def check(self, sentence: str, lang: Lang, facts: TurnFacts) -> GuardVerdict | None:
-        if _LEAK_WORDS.search(sentence):
+        if _LEAK_WORDS.search(fold(sentence)):
             return GuardVerdict(False, "talks about its system prompt", self.name)
         persona = load_persona(self.prompts)
         if persona is None:
