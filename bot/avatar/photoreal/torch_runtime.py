@@ -34,8 +34,9 @@ def pick_device(preference: str = "auto") -> str:
         raise PhotorealError(f"device {preference!r} asked for, but torch sees no CUDA GPU")
     if wanted == "cpu" and not _cpu_warned:
         _cpu_warned = True
-        # Measured ~3-4 fps at batch 8-16 on 2 cores: far below the 25 fps stage clock.
+        # Measured ~22 fps at batch 8 on 2 idle cores (bench/bench_neural.py): under the 25 fps stage
+        # clock before the rest of the pipeline takes its share of the CPU.
         logger.warning(
-            "photoreal lip-sync runs on CPU: expect a few frames per second, not real time; use a CUDA GPU"
+            "photoreal lip-sync runs on CPU: expect less than real time (under 25 fps); use a CUDA GPU"
         )
     return wanted
