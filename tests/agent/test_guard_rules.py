@@ -66,6 +66,18 @@ def test_vietnamese_blocks(guard: SentenceGuard, sentence: str, rule: str) -> No
     assert verdict.reason
 
 
+@pytest.mark.parametrize("sentence, lang, ok", [
+    ("Giảm năm mươi phần trăm luôn!", "vi", False),
+    ("Giá hai trăm bốn mươi chín nghìn đồng ạ.", "vi", True),
+    ("Giá chín mươi chín nghìn đồng thôi!", "vi", False),
+    ("Mua hai đồng hồ nha.", "vi", True),
+    ("That's fifty percent off!", "en", False),
+    ("Seventeen percent off today.", "en", True),
+])
+def test_numbers_in_words(guard: SentenceGuard, sentence: str, lang, ok: bool) -> None:
+    assert guard.check(sentence, lang, facts(SHIRT)).ok is ok, sentence
+
+
 def test_wrong_currency_is_not_backed(guard: SentenceGuard) -> None:
     # 249000 is a real amount, but in đồng; "$249000" or "¥59" for the shirt are not facts.
     assert not guard.check("Only $249,000 today.", "en", facts(SHIRT)).ok

@@ -137,7 +137,7 @@ async def test_pin_tool_calls_on_pin_and_tool_output_is_never_spoken(fake: FakeO
 async def test_tool_lookup_adds_facts_the_guard_accepts(fake: FakeOpenAI, book: PromptBook) -> None:
     responder = build(book)
     out = await collect(responder, ask("shop có khuyến mãi gì không?", "vi", [], intent="promo"))
-    assert [m["function"]["name"] for m in fake.requests[0].get("tools", []) for m in [m]] == [
+    assert [t["function"]["name"] for t in fake.requests[0].get("tools", [])] == [
         "search_products", "product_details", "current_promotions", "pin_product"]
     assert len(fake.requests) == 2 and fake.requests[1]["messages"][-1]["role"] == "tool"
     assert "249.000đ" in out[0] and responder.last_blocks == []  # backed by the tool result this turn

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from bot.agent.guard.figures import Figure, read_codes, read_figures
+from bot.agent.guard.figures import WORD_UNIT_HINT, Figure, read_codes, read_figures
 from bot.agent.guard.verdict import GuardVerdict, TurnFacts
 from bot.events import Lang
 
@@ -144,5 +144,7 @@ _ZH_FIGURE_HINTS = set("零〇一二两三四五六七八九十百千万亿")
 
 
 def _may_hold_words(sentence: str) -> bool:
-    """Cheap pre-check: figures without ASCII digits need Chinese numerals or an uppercase code."""
-    return any(ch in _ZH_FIGURE_HINTS for ch in sentence) or any(ch.isupper() for ch in sentence[1:])
+    """Cheap pre-check: figures without ASCII digits need Chinese numerals, an uppercase code or a unit
+    word after number words ("năm mươi phần trăm")."""
+    return (any(ch in _ZH_FIGURE_HINTS for ch in sentence) or any(ch.isupper() for ch in sentence[1:])
+            or WORD_UNIT_HINT.search(sentence) is not None)

@@ -40,6 +40,7 @@ class CodeMention:
 _ZH_NUM_CHARS = "零〇一二两三四五六七八九十百千万亿"
 _ZH_NUM_SET = frozenset(_ZH_NUM_CHARS)
 _ZH_STOCK_HINT = frozenset("剩库还只")
+WORD_UNIT_HINT = re.compile(r"(?i)phần trăm|percent|per cent|đồng|dollar|bucks|yuan|tệ|đô")
 _ZH_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
              "八": 8, "九": 9}
 _ZH_UNIT = {"十": 10, "百": 100, "千": 1000}
@@ -175,6 +176,8 @@ def read_figures(sentence: str, lang: str | None = None) -> list[Figure]:
 
     has_digit = any("0" <= ch <= "9" for ch in sentence)
     has_zh = any(ch in _ZH_NUM_SET for ch in sentence)
+    if WORD_UNIT_HINT.search(sentence):
+        figures.extend(_worded_figures(sentence))
     if not has_digit and not has_zh:
         return figures
     if not has_digit:
@@ -253,6 +256,64 @@ def _chinese_figures(sentence: str, figures: list[Figure], free: Callable[[int, 
         else:
             add(Figure("number", number, m.group(0)), m.span())
     return figures
+
+
+# Numbers in words followed by a money or percent unit ("năm mươi phần trăm", "fifty percent",
+# "hai trăm bốn mươi chín nghìn đồng"): models are told to write digits, but some spell them out.
+_VI_WORDS = {"không": 0, "một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5,
+             "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
+_EN_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())}
+_EN_WORDS.update({w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)})
+_SCALES = {"mươi": 10, "trăm": 100, "hundred": 100, "nghìn": 1000, "ngàn": 1000, "thousand": 1000,
+           "triệu": 1_000_000, "million": 1_000_000}
+_FILLERS = {"linh", "lẻ", "and"}
+_WORD_ALT = "|".join(sorted([*_VI_WORDS, *_EN_WORDS, *_SCALES, *_FILLERS], key=len, reverse=True))
+_WORDED = re.compile(
+    rf"(?i)(?<![{_LATIN}])(?P<words>(?:{_WORD_ALT})(?:[\s-]+(?:{_WORD_ALT}))*)\s+"
+    rf"(?P<unit>phần trăm|percent|per cent|đồng(?!\s+(?:hồ|giá|ý|bộ|phục|nghiệp))|dollars?|bucks|yuan|tệ|đô la|đô)"
+    rf"(?![{_LATIN}])")
+_WORD_UNIT_CURRENCY = {"đồng": "VND", "dollar": "USD", "dollars": "USD", "bucks": "USD", "đô": "USD", "đô la": "USD",
+                       "yuan": "CNY", "tệ": "CNY"}
+
+
+def words_value(words: str) -> int | None:
+    """'hai trăm bốn mươi chín nghìn' -> 249000, 'twenty-nine' -> 29, 'năm mươi' -> 50."""
+    total, group, pending = 0, 0, None
+    tokens = [t for t in re.split(r"[\s-]+", words.lower()) if t]
+    if all(t in _FILLERS or t in _SCALES for t in tokens):
+        return None
+    for t in tokens:
+        if t in _FILLERS:
+            continue
+        if t in _VI_WORDS or t in _EN_WORDS:
+            value = _VI_WORDS.get(t, _EN_WORDS.get(t, 0))
+            pending = value if pending is None else pending + value  # "hai mươi lăm", "twenty-nine"
+        elif t in ("mươi",):
+            group += (pending if pending is not None else 1) * 10
+            pending = None
+        elif t in ("trăm", "hundred"):
+            group += (pending if pending is not None else 1) * 100
+            pending = None
+        else:  # thousand / million
+            total += (group + (pending or 0) or 1) * _SCALES[t]
+            group, pending = 0, None
+    return total + group + (pending or 0)
+
+
+def _worded_figures(sentence: str) -> list[Figure]:
+    out = []
+    for m in _WORDED.finditer(sentence):
+        value = words_value(m["words"])
+        if value is None:
+            continue
+        unit = m["unit"].lower()
+        if unit in ("phần trăm", "percent", "per cent"):
+            out.append(Figure("percent", Decimal(value), m.group(0)))
+        else:
+            out.append(Figure("money", Decimal(value), m.group(0), _WORD_UNIT_CURRENCY.get(unit)))
+    return out
 
 
 def read_codes(sentence: str) -> list[CodeMention]:

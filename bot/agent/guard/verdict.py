@@ -11,11 +11,13 @@ from bot.events import Lang
 
 @dataclass(frozen=True, slots=True)
 class GuardVerdict:
-    """ok, or blocked with a human reason and the name of the rule that blocked."""
+    """ok, or blocked with a human reason and the name of the rule that blocked; a rule that can fix the
+    sentence (e.g. 最好 -> 很好) offers the fixed text as `replacement`, which the guard checks again."""
 
     ok: bool
     reason: str | None = None
     rule: str | None = None
+    replacement: str | None = None
 
 
 PASS = GuardVerdict(True, None, None)

@@ -1,0 +1,345 @@
+"""Advertising-law rules per market (prompts/rules/{zh,vi,en,all}.yaml): absolute and superlative terms,
+health claims, guaranteed results, unproven comparisons. A hit is blocked, or rephrased when its rule
+names a milder wording (最好 -> 很好, "tốt nhất" -> "rất tốt")."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.agent.guard.verdict import GuardVerdict, TurnFacts
+from bot.events import LANGS, Lang
+from bot.paths import PROMPTS_DIR
+from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
+
+log = logging.getLogger(__name__)
+
+RULES_DIR = "rules"
+COMMON = "all"
+ACTIONS = ("block", "rephrase")
+_RULE_KEYS = {"id", "category", "phrases", "patterns", "message", "action", "replace"}
+
+
+def rules_file(market: str) -> str:
+    """The prompts-relative name of a market's rule file ("rules/zh.yaml")."""
+    return f"{RULES_DIR}/{market}.yaml"
+
+
+def fold_with_map(text: str) -> tuple[str, list[int]]:
+    """Lowercase, no diacritics, đ -> d ("Tốt Nhất" -> "tot nhat"), plus for each folded character the
+    index of the original character it came from, so a hit can be replaced in the original sentence."""
+    out: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        for c in unicodedata.normalize("NFD", ch.lower().replace("đ", "d")):
+            if not unicodedata.combining(c):
+                out.append(c)
+                origin.append(i)
+    return "".join(out), origin
+
+
+def _fold_pattern(pattern: str) -> str:
+    """Strip diacritics from a regex's literals (never lowercase: that would turn \\S into \\s)."""
+    text = unicodedata.normalize("NFD", pattern.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+
+
+def _phrase_regex(phrase: str) -> str:
+    """A plain phrase as a regex over folded text: whole words for Latin text, anywhere for Chinese."""
+    folded = fold_with_map(phrase.strip())[0]
+    body = r"\s*".join(re.escape(w) for w in folded.split()) if _is_cjk(folded[0]) else \
+        r"\s+".join(re.escape(w) for w in folded.split())
+    left = "" if _is_cjk(folded[0]) or not (folded[0].isalnum() or folded[0] == "_") else r"(?<!\w)"
+    right = "" if _is_cjk(folded[-1]) or not (folded[-1].isalnum() or folded[-1] == "_") else r"(?!\w)"
+    return left + body + right
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRule:
+    """One forbidden claim: where it came from, what it matches, and what to do about it."""
+
+    id: str
+    category: str
+    message: str
+    action: str
+    replace: str | None
+    regex: re.Pattern[str]
+    file: str
+    line: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimHit:
+    rule: ClaimRule
+    start: int  # span in the original sentence
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MarketRules:
+    market: str
+    description: str
+    rules: tuple[ClaimRule, ...]
+
+
+def _node_lines(text: str) -> dict[tuple[Any, ...], int]:
+    """1-based line of every mapping key / list item under `rules`, keyed by its path."""
+    out: dict[tuple[Any, ...], int] = {}
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return out
+
+    def walk(node: yaml.Node, path: tuple[Any, ...]) -> None:
+        out[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                out[(*path, k.value)] = k.start_mark.line + 1
+                walk(v, (*path, k.value)) if isinstance(v, yaml.CollectionNode) else None
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, (*path, i))
+
+    if root is not None:
+        walk(root, ())
+    return out
+
+
+def parse_market_rules(data: Any, file: str, text: str | None = None) -> MarketRules:
+    """Validate and compile one rule file; errors are PromptFileError with the file and line."""
+    if text is None:
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+    lines = _node_lines(text)
+
+    def fail(path: tuple[Any, ...], message: str) -> PromptFileError:
+        line = None
+        for n in range(len(path), -1, -1):
+            line = lines.get(path[:n])
+            if line is not None:
+                break
+        return PromptFileError(PromptProblem(file, line, message))
+
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise fail((), "expected a mapping with 'market' and 'rules'")
+    unknown = set(data) - {"market", "description", "rules"}
+    if unknown:
+        key = sorted(map(str, unknown))[0]
+        raise fail((key,), f"unknown key {key!r} (use market, description, rules)")
+    market = str(data.get("market") or Path(file).stem)
+    raw_rules = data.get("rules") or []
+    if not isinstance(raw_rules, list):
+        raise fail(("rules",), "'rules' must be a list")
+    seen: set[str] = set()
+    rules: list[ClaimRule] = []
+    for i, raw in enumerate(raw_rules):
+        at = ("rules", i)
+        if not isinstance(raw, dict):
+            raise fail(at, f"rule {i + 1}: expected a mapping with id, category, phrases/patterns, message, action")
+        extra = set(raw) - _RULE_KEYS
+        if extra:
+            key = sorted(map(str, extra))[0]
+            raise fail((*at, key), f"rule {i + 1}: unknown key {key!r}")
+        rid = raw.get("id")
+        if not isinstance(rid, str) or not rid.strip():
+            raise fail(at, f"rule {i + 1}: needs an 'id'")
+        if rid in seen:
+            raise fail((*at, "id"), f"rule id {rid!r} is used twice")
+        seen.add(rid)
+        for key in ("category", "message"):
+            if not isinstance(raw.get(key), str) or not raw[key].strip():
+                raise fail((*at, key), f"rule {rid}: needs a '{key}' (text)")
+        action = raw.get("action", "block")
+        if action not in ACTIONS:
+            raise fail((*at, "action"), f"rule {rid}: action must be block or rephrase, not {action!r}")
+        replace = raw.get("replace")
+        if action == "rephrase" and not isinstance(replace, str):
+            raise fail((*at, "action"), f"rule {rid}: a rephrase rule needs 'replace' (the milder wording)")
+        if action == "block" and replace is not None:
+            raise fail((*at, "replace"), f"rule {rid}: 'replace' only goes with action: rephrase")
+        parts: list[str] = []
+        for key in ("phrases", "patterns"):
+            items = raw.get(key) or []
+            if isinstance(items, str):
+                items = [items]
+            if not isinstance(items, list):
+                raise fail((*at, key), f"rule {rid}: '{key}' must be a list")
+            for j, item in enumerate(items):
+                if not isinstance(item, str) or not item.strip():
+                    raise fail((*at, key, j), f"rule {rid}: {key} item {j + 1} is empty")
+                if key == "phrases":
+                    parts.append(_phrase_regex(item))
+                    continue
+                try:
+                    re.compile(_fold_pattern(item), re.IGNORECASE)
+                except re.error as exc:
+                    raise fail((*at, key, j), f"rule {rid}: bad regex {item!r}: {exc}") from None
+                parts.append(_fold_pattern(item))
+        if not parts:
+            raise fail(at, f"rule {rid}: needs 'phrases' or 'patterns'")
+        regex = re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
+        rules.append(ClaimRule(rid.strip(), raw["category"].strip(), raw["message"].strip(), action,
+                               replace, regex, file, lines.get(at)))
+    return MarketRules(market, str(data.get("description") or ""), tuple(rules))
+
+
+def validate_market_rules(data: Any, file: str, text: str) -> MarketRules:
+    """The `livebot prompts check` entry point (data, file, text)."""
+    return parse_market_rules(data, file, text)
+
+
+def find_claims(sentence: str, rule_sets: list[MarketRules]) -> list[ClaimHit]:
+    """Every rule hit in the sentence, left to right, overlapping hits resolved to the longest."""
+    folded, origin = fold_with_map(sentence)
+    hits: list[tuple[int, int, ClaimRule]] = []
+    for rs in rule_sets:
+        for rule in rs.rules:
+            for m in rule.regex.finditer(folded):
+                if m.end() > m.start():
+                    hits.append((m.start(), m.end(), rule))
+    hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+    out: list[ClaimHit] = []
+    last_end = -1
+    for a, b, rule in hits:
+        if a < last_end:
+            continue
+        start, end = origin[a], origin[b - 1] + 1
+        out.append(ClaimHit(rule, start, end, sentence[start:end]))
+        last_end = b
+    return out
+
+
+def rephrase(sentence: str, hits: list[ClaimHit]) -> str:
+    """The sentence with each hit swapped for its rule's milder wording (capitalised where the hit was)."""
+    out, pos = [], 0
+    for h in hits:
+        new = h.rule.replace or ""
+        if new and h.text[:1].isupper():
+            new = new[:1].upper() + new[1:]
+        out += [sentence[pos:h.start], new]
+        pos = h.end
+    out.append(sentence[pos:])
+    text = re.sub(r"\s+([,.!?;:，。！？])", r"\1", " ".join("".join(out).split()))
+    return text
+
+
+class MarketClaimRule:
+    """GuardRule: the market's advertising-law rules for the sentence's language, plus rules/all.yaml.
+
+    Files come from the show's prompts folder (hot reload, last good version kept); a folder without
+    a `rules/` file uses the bundled one, so the law applies even to a seller's own prompts folder."""
+
+    name = "market_claim"
+
+    def __init__(self, prompts: PromptBook, bundled: Path | None = PROMPTS_DIR) -> None:
+        self.prompts = prompts
+        same = bundled is None or Path(prompts.folder).resolve() == Path(bundled).resolve()
+        self.bundled = None if same else PromptBook(Path(bundled))  # type: ignore[arg-type]
+
+    def rule_sets(self, lang: Lang) -> list[MarketRules]:
+        """The compiled rules that apply to a sentence in `lang`."""
+        out = []
+        for market in (lang, COMMON):
+            name = rules_file(market)
+            book = self.prompts if self.prompts.path(name) is not None or self.bundled is None else self.bundled
+            rs = book.yaml(name, None, parse_market_rules)
+            if rs is not None:
+                out.append(rs)
+        return out
+
+    def check(self, sentence: str, lang: Lang, facts: TurnFacts) -> GuardVerdict | None:
+        hits = find_claims(sentence, self.rule_sets(lang))
+        if not hits:
+            return None
+        fired = "; ".join(f"{h.rule.id} [{h.rule.category}] {h.text!r}: {h.rule.message} "
+                          f"({RULES_DIR}/{Path(h.rule.file).name}:{h.rule.line})" for h in hits)
+        if any(h.rule.action == "block" for h in hits):
+            log.info("market rule blocked a sentence: %s", fired)
+            return GuardVerdict(False, f"blocked: {fired}", self.name)
+        fixed = rephrase(sentence, hits)
+        if not fixed or find_claims(fixed, self.rule_sets(lang)):
+            return GuardVerdict(False, f"blocked (rephrasing did not clear it): {fired}", self.name)
+        log.info("market rule rephrased a sentence: %s", fired)
+        return GuardVerdict(False, f"rephrased: {fired}", self.name, replacement=fixed)
+
+
+# ---- lint of the seller's own script files ---------------------------------------------------------
+
+def _scalar_lines(text: str, file: str, default_lang: Lang | None) -> list[tuple[str, int, Lang | None]]:
+    """Every string value in a YAML file with its line and language (the nearest vi/zh/en key above it)."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return []  # the file's own validator reports the syntax error
+    out: list[tuple[str, int, Lang | None]] = []
+
+    def walk(node: yaml.Node | None, lang: Lang | None) -> None:
+        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":str") and node.value.strip():
+            out.append((node.value, node.start_mark.line + 1, lang))
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                key = str(k.value)
+                walk(v, key if key in LANGS else lang)  # type: ignore[arg-type]
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                walk(item, lang)
+
+    walk(root, default_lang)
+    return out
+
+
+def lint_script_files(folder: Path, prompts: PromptBook | None = None) -> list[PromptProblem]:
+    """Rule hits in the seller's script files (show.yaml, templates.yaml, persona.md), with file and line."""
+    rule = MarketClaimRule(prompts or PromptBook(folder))
+    problems: list[PromptProblem] = []
+    per_lang = {lang: rule.rule_sets(lang) for lang in LANGS}
+
+    def report(file: Path, line: int, value: str, langs: list[Lang]) -> None:
+        for lang in langs:
+            for h in find_claims(value, per_lang[lang]):
+                action = f"rephrased to {h.rule.replace!r}" if h.rule.action == "rephrase" else "blocked"
+                problems.append(PromptProblem(str(file), line, f"{h.rule.id} [{h.rule.category}] {h.text!r}: "
+                                              f"{h.rule.message} (would be {action} on air)"))
+            return
+
+    for name in ("show.yaml", "templates.yaml"):
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+            data = yaml.safe_load(text)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        main: Lang | None = data.get("language") if isinstance(data, dict) and data.get("language") in LANGS else None
+        if name == "show.yaml" and main is None:
+            main = "vi"
+        for value, line, lang in _scalar_lines(text, str(path), main):
+            if lang is not None:
+                for i, part in enumerate(value.splitlines() or [value]):
+                    report(path, line + i if "\n" in value else line, part, [lang])
+    persona = folder / "persona.md"
+    if persona.is_file():
+        try:
+            lines = persona.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            lines = []
+        for n, line_text in enumerate(lines, start=1):
+            for lang in LANGS:  # the persona mixes languages: every market's rules apply
+                report(persona, n, line_text, [lang])
+    return problems
