@@ -1,0 +1,36 @@
+"""Open an avatar folder: read its avatar.toml and build the renderer its `kind` names."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from bot.avatar.renderer import AvatarRenderer
+from bot.avatar.spec import AvatarError, parse_sprite_spec, read_toml
+
+__all__ = ["AvatarError", "load_avatar"]
+
+
+def load_avatar(folder: Path, width: int = 720, height: int = 1280, fps: int = 25) -> AvatarRenderer:
+    """The renderer for `folder` (kind "sprite" or "photoreal"); AvatarError names what is wrong."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise AvatarError(f"{folder}: avatar folder not found")
+    data = read_toml(folder / "avatar.toml")
+    kind = data.get("kind", "sprite")
+    if kind == "sprite":
+        from bot.avatar.sprite import SpriteAvatar
+
+        spec = parse_sprite_spec(folder, data)
+        return SpriteAvatar(spec, width=width, height=height, fps=fps)
+    if kind == "photoreal":
+        try:
+            photoreal = importlib.import_module("bot.avatar.photoreal")
+            load_photoreal = photoreal.load_photoreal
+        except (ImportError, AttributeError) as exc:
+            raise AvatarError(
+                f"{folder / 'avatar.toml'}: kind = \"photoreal\" needs bot.avatar.photoreal "
+                f"(install the photoreal extra): {exc}"
+            ) from exc
+        return load_photoreal(folder, width, height, fps)
+    raise AvatarError(f"{folder / 'avatar.toml'}: unknown kind {kind!r} (expected \"sprite\" or \"photoreal\")")
