@@ -51,11 +51,15 @@ class TurnWriter:
                 reason = f"{verdict.rule}: {verdict.reason}" if verdict.rule else str(verdict.reason)
                 on_block(text, reason)
                 log.info("guard blocked a sentence of reply %d (%s)", plan.id, reason)
-                if draft.question is None or self.replacement is None:
-                    continue
-                text = self.replacement(draft.question, facts)
-                if not text or text in seen or not self.guard.check(text, plan.lang, facts).ok:  # type: ignore[attr-defined]
-                    continue
+                rephrased = getattr(verdict, "replacement", None)
+                if rephrased and rephrased not in seen and self.guard.check(rephrased, plan.lang, facts).ok:  # type: ignore[attr-defined]
+                    text = rephrased  # the rule's own fix (e.g. 最好 -> 很好) keeps the line, whoever wrote it
+                else:
+                    if draft.question is None or self.replacement is None:
+                        continue
+                    text = self.replacement(draft.question, facts)
+                    if not text or text in seen or not self.guard.check(text, plan.lang, facts).ok:  # type: ignore[attr-defined]
+                        continue
             seen.add(text)
             yield Sentence(reply_id=plan.id, index=index, text=text, lang=plan.lang,
                            skus=list(plan.skus), expression=draft.expression)

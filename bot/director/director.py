@@ -16,6 +16,7 @@ from bot.catalog.model import Catalog, Product
 from bot.director.controls import ModeratorCommand
 from bot.director.lines import LineWriter
 from bot.director.run_of_show import ShowCursor, load_show
+from bot.director.variants import VariantSchedule
 from bot.events import Comment, Gift, GiftInfo, Join, Lang, LiveEvent, ReplyKind, ReplyPlan
 from bot.prompts.book import PromptBook
 from bot.triage.room_triage import Triage
@@ -59,6 +60,7 @@ class Director:
         self.lines = lines
         self.s = settings or DirectorSettings()
         self.cursor = ShowCursor(self.s.variant)
+        self.variants: VariantSchedule | None = None  # an experiment by time slot switches variant per slot
         self.commands: deque[ModeratorCommand] = deque(maxlen=100)
         self.paused = False
         self._next_id = 1
@@ -100,6 +102,8 @@ class Director:
     def decide(self, now: float) -> LineDraft | None:
         """The next line to say at session time `now`, or None to stay quiet for now."""
         self.triage.tick(now)
+        if self.variants is not None:
+            self.s.variant = self.cursor.variant = self.variants.variant_at(now)
         if self.commands:
             return self._moderator_line(self.commands.popleft(), now)
         if self.paused:
@@ -181,7 +185,7 @@ class Director:
         draft = self._fixed("script", now, [text], lang=line.lang, skus=[product.sku],
                             expression="excited" if line.is_offer else "neutral")
         draft.products = [product]
-        draft.plan.variant = line.variant
+        draft.plan.variant = line.variant or draft.plan.variant  # main segments: the session's variant
         return draft
 
     def _moderator_line(self, cmd: ModeratorCommand, now: float) -> LineDraft:

@@ -102,11 +102,21 @@ def build_show(opts: ShowOptions) -> Show:
     triage = Triage(understand)
     show_plan = load_show(prompts)
     room_lang: Lang = show_plan.language if show_plan is not None else "vi"
+    from bot.director.variants import load_experiment
+
+    experiment = load_experiment(prompts)  # show.yaml `experiment:`: which variant runs when
+    if experiment is not None and opts.variant is None:
+        opts.variant = experiment.session_variant()  # per-session assignment; None when by time slot
     director = Director(triage, catalog, prompts, LineWriter(prompts),
                         DirectorSettings(room_lang=room_lang, variant=opts.variant,
                                          greeting_interval_s=s.greeting_interval_s))
+    if experiment is not None and opts.variant is None:
+        director.variants = experiment
     offline = OfflineResponder(catalog, prompts)
+    from bot.agent.guard.market_rules import MarketClaimRule
+
     guard = SentenceGuard(prompts, offline=offline)
+    guard.add_rule(MarketClaimRule(prompts))  # advertising law per market (prompts/rules/)
     responder = offline
     if opts.llm == "openai":
         from bot.agent.llm import make_llm_responder

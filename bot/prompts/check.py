@@ -40,7 +40,19 @@ def _validators() -> dict[str, Checker]:
             checkers[name] = _yaml_checker(getattr(mod, attr))
         except (ImportError, AttributeError):
             continue
+    from bot.agent.guard.market_rules import rules_file, validate_market_rules
+
+    for market in ("all", "vi", "zh", "en"):
+        checkers[rules_file(market)] = _yaml_checker(validate_market_rules)
     return checkers
+
+
+def _lint_problems(folder: Path) -> list[PromptProblem]:
+    """The seller's own lines against the market rules, and show.yaml's experiment block."""
+    from bot.agent.guard.market_rules import lint_script_files
+    from bot.director.variants import check_experiment
+
+    return lint_script_files(folder) + check_experiment(folder)
 
 
 def check_prompts_folder(folder: Path) -> list[PromptProblem]:
@@ -60,4 +72,4 @@ def check_prompts_folder(folder: Path) -> list[PromptProblem]:
                 path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 problems.append(PromptProblem(str(path), None, f"cannot read as UTF-8 text: {exc}"))
-    return problems
+    return problems + _lint_problems(folder)

@@ -31,22 +31,22 @@ def rules_file(market: str) -> str:
     return f"{RULES_DIR}/{market}.yaml"
 
 
-def fold_with_map(text: str) -> tuple[str, list[int]]:
-    """Lowercase, no diacritics, đ -> d ("Tốt Nhất" -> "tot nhat"), plus for each folded character the
-    index of the original character it came from, so a hit can be replaced in the original sentence."""
+def lower_with_map(text: str) -> tuple[str, list[int]]:
+    """The text lowercased, plus for each lowered character the index of the original character it came
+    from, so a hit can be replaced in the original sentence (a few letters lowercase to two)."""
     out: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):
-        for c in unicodedata.normalize("NFD", ch.lower().replace("đ", "d")):
-            if not unicodedata.combining(c):
-                out.append(c)
-                origin.append(i)
+        for c in ch.lower():
+            out.append(c)
+            origin.append(i)
     return "".join(out), origin
 
 
-def _fold_pattern(pattern: str) -> str:
-    """Strip diacritics from a regex's literals (never lowercase: that would turn \\S into \\s)."""
-    text = unicodedata.normalize("NFD", pattern.replace("đ", "d").replace("Đ", "D"))
+def fold(text: str) -> str:
+    """No diacritics, đ -> d ("tốt nhất" -> "tot nhat"). Only used for text typed without any accents:
+    folding accented Vietnamese would merge words ("chữa" cure / "chưa" not yet)."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
@@ -55,12 +55,11 @@ def _is_cjk(ch: str) -> bool:
 
 
 def _phrase_regex(phrase: str) -> str:
-    """A plain phrase as a regex over folded text: whole words for Latin text, anywhere for Chinese."""
-    folded = fold_with_map(phrase.strip())[0]
-    body = r"\s*".join(re.escape(w) for w in folded.split()) if _is_cjk(folded[0]) else \
-        r"\s+".join(re.escape(w) for w in folded.split())
-    left = "" if _is_cjk(folded[0]) or not (folded[0].isalnum() or folded[0] == "_") else r"(?<!\w)"
-    right = "" if _is_cjk(folded[-1]) or not (folded[-1].isalnum() or folded[-1] == "_") else r"(?!\w)"
+    """A plain phrase as a regex: whole words for Latin text, anywhere for Chinese, any spacing."""
+    text = unicodedata.normalize("NFC", phrase.strip().lower())
+    body = (r"\s*" if _is_cjk(text[0]) else r"\s+").join(re.escape(w) for w in text.split())
+    left = "" if _is_cjk(text[0]) or not (text[0].isalnum() or text[0] == "_") else r"(?<!\w)"
+    right = "" if _is_cjk(text[-1]) or not (text[-1].isalnum() or text[-1] == "_") else r"(?!\w)"
     return left + body + right
 
 
@@ -73,7 +72,8 @@ class ClaimRule:
     message: str
     action: str
     replace: str | None
-    regex: re.Pattern[str]
+    regex: re.Pattern[str]  # over the lowercased sentence
+    folded: re.Pattern[str]  # the same without diacritics, for sentences typed without accents
     file: str
     line: int | None
 
@@ -106,7 +106,8 @@ def _node_lines(text: str) -> dict[tuple[Any, ...], int]:
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
                 out[(*path, k.value)] = k.start_mark.line + 1
-                walk(v, (*path, k.value)) if isinstance(v, yaml.CollectionNode) else None
+                if isinstance(v, yaml.CollectionNode):
+                    walk(v, (*path, k.value))
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
                 walk(item, (*path, i))
@@ -186,15 +187,17 @@ def parse_market_rules(data: Any, file: str, text: str | None = None) -> MarketR
                     parts.append(_phrase_regex(item))
                     continue
                 try:
-                    re.compile(_fold_pattern(item), re.IGNORECASE)
+                    re.compile(unicodedata.normalize("NFC", item), re.IGNORECASE)
                 except re.error as exc:
                     raise fail((*at, key, j), f"rule {rid}: bad regex {item!r}: {exc}") from None
-                parts.append(_fold_pattern(item))
+                parts.append(unicodedata.normalize("NFC", item))
         if not parts:
             raise fail(at, f"rule {rid}: needs 'phrases' or 'patterns'")
-        regex = re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
+        source = "|".join(f"(?:{p})" for p in parts)
+        # folding a regex strips only its literals' accents (no lowercasing: \S must not become \s)
         rules.append(ClaimRule(rid.strip(), raw["category"].strip(), raw["message"].strip(), action,
-                               replace, regex, file, lines.get(at)))
+                               replace, re.compile(source, re.IGNORECASE), re.compile(fold(source), re.IGNORECASE),
+                               file, lines.get(at)))
     return MarketRules(market, str(data.get("description") or ""), tuple(rules))
 
 
@@ -204,12 +207,13 @@ def validate_market_rules(data: Any, file: str, text: str) -> MarketRules:
 
 
 def find_claims(sentence: str, rule_sets: list[MarketRules]) -> list[ClaimHit]:
-    """Every rule hit in the sentence, left to right, overlapping hits resolved to the longest."""
-    folded, origin = fold_with_map(sentence)
+    """Every rule hit in the (NFC) sentence, left to right, overlapping hits resolved to the longest."""
+    lowered, origin = lower_with_map(sentence)
+    unaccented = fold(lowered) == lowered
     hits: list[tuple[int, int, ClaimRule]] = []
     for rs in rule_sets:
         for rule in rs.rules:
-            for m in rule.regex.finditer(folded):
+            for m in (rule.folded if unaccented else rule.regex).finditer(lowered):
                 if m.end() > m.start():
                     hits.append((m.start(), m.end(), rule))
     hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
@@ -227,8 +231,11 @@ def find_claims(sentence: str, rule_sets: list[MarketRules]) -> list[ClaimHit]:
 def rephrase(sentence: str, hits: list[ClaimHit]) -> str:
     """The sentence with each hit swapped for its rule's milder wording (capitalised where the hit was)."""
     out, pos = [], 0
+    unaccented = fold(sentence) == sentence
     for h in hits:
         new = h.rule.replace or ""
+        if unaccented:  # a sentence typed without accents gets its fix without accents too
+            new = fold(new)
         if new and h.text[:1].isupper():
             new = new[:1].upper() + new[1:]
         out += [sentence[pos:h.start], new]
@@ -263,6 +270,7 @@ class MarketClaimRule:
         return out
 
     def check(self, sentence: str, lang: Lang, facts: TurnFacts) -> GuardVerdict | None:
+        sentence = unicodedata.normalize("NFC", sentence)
         hits = find_claims(sentence, self.rule_sets(lang))
         if not hits:
             return None
@@ -309,13 +317,11 @@ def lint_script_files(folder: Path, prompts: PromptBook | None = None) -> list[P
     problems: list[PromptProblem] = []
     per_lang = {lang: rule.rule_sets(lang) for lang in LANGS}
 
-    def report(file: Path, line: int, value: str, langs: list[Lang]) -> None:
-        for lang in langs:
-            for h in find_claims(value, per_lang[lang]):
-                action = f"rephrased to {h.rule.replace!r}" if h.rule.action == "rephrase" else "blocked"
-                problems.append(PromptProblem(str(file), line, f"{h.rule.id} [{h.rule.category}] {h.text!r}: "
-                                              f"{h.rule.message} (would be {action} on air)"))
-            return
+    def report(file: Path, line: int, value: str, lang: Lang) -> None:
+        for h in find_claims(value, per_lang[lang]):
+            action = f"rephrased to {h.rule.replace!r}" if h.rule.action == "rephrase" else "blocked"
+            problems.append(PromptProblem(str(file), line, f"{h.rule.id} [{h.rule.category}] {h.text!r}: "
+                                          f"{h.rule.message} (would be {action} on air)"))
 
     for name in ("show.yaml", "templates.yaml"):
         path = folder / name
@@ -331,8 +337,7 @@ def lint_script_files(folder: Path, prompts: PromptBook | None = None) -> list[P
             main = "vi"
         for value, line, lang in _scalar_lines(text, str(path), main):
             if lang is not None:
-                for i, part in enumerate(value.splitlines() or [value]):
-                    report(path, line + i if "\n" in value else line, part, [lang])
+                report(path, line, unicodedata.normalize("NFC", value), lang)
     persona = folder / "persona.md"
     if persona.is_file():
         try:
@@ -341,5 +346,5 @@ def lint_script_files(folder: Path, prompts: PromptBook | None = None) -> list[P
             lines = []
         for n, line_text in enumerate(lines, start=1):
             for lang in LANGS:  # the persona mixes languages: every market's rules apply
-                report(persona, n, line_text, [lang])
-    return problems
+                report(persona, n, unicodedata.normalize("NFC", line_text), lang)
+    return list(dict.fromkeys(problems))  # rules/all.yaml applies to every language: report a hit once
