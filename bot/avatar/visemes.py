@@ -100,7 +100,7 @@ class VisemeTrack:
         starts = [s.start for s in spans]
         raw: list[str] = []
         for i in range(n_frames):
-            raw.append(_shape_at(spans, starts, i / fps + lead))
+            raw.append(_shape_at(spans, starts, i / fps + lead + 1e-9))  # 1e-9: 0.36 + 0.04 < 0.4 in floats
         return cls(_hold(raw, min_hold_frames), fps)
 
     def at(self, t: float) -> str:
