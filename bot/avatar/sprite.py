@@ -57,6 +57,15 @@ class SpriteAvatar:
         fonts = FontSet.discover(spec.path(spec.fonts["text"]) if "text" in spec.fonts else None,
                                  spec.path(spec.fonts["cjk"]) if "cjk" in spec.fonts else None)
         self.overlays = OverlayPainter(width, height, spec.layout, fonts, self.scale)
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """Precompose every body offset and head variant now, so no frame stalls mid-show."""
+        for bob in range(round(self.spec.motion.breath_px * self.scale) + 1):
+            self._body_frame(bob)
+        for expression in self.spec.expressions:
+            for eyes in EYE_STATES:
+                self._head(expression, eyes)
 
     # ---- loading -------------------------------------------------------------------------------
 
@@ -96,11 +105,16 @@ class SpriteAvatar:
             expr = self.spec.expressions[expression]
             eye_file = {"open": self.spec.eyes_open, "closed": self.spec.eyes_closed,
                         "half": self.spec.eyes_half or self.spec.eyes_closed}[eyes]
+            names = [self.spec.head] + [n for n in (eye_file, expr.brows, *expr.extra) if n]
             canvas = self._layer(self.spec.head).copy()
-            for name in (eye_file, expr.brows, *expr.extra):
-                if name:
-                    canvas.alpha_composite(self._layer(name).convert("RGBA"))
-            self._heads[key] = Patch.from_image(scaled(canvas, self.scale), self._ox, self._oy)
+            for name in names[1:]:
+                canvas.alpha_composite(self._layer(name).convert("RGBA"))
+            # Scale only the part with pixels in it: much cheaper than the whole canvas at 1080p.
+            x0, y0, x1, y1 = canvas.getchannel("A").getbbox() or (0, 0, 1, 1)
+            x0, y0 = x0 - x0 % 2, y0 - y0 % 2  # even offsets land on whole pixels at 1.5× too
+            part = scaled(canvas.crop((x0, y0, x1, y1)), self.scale)
+            self._heads[key] = Patch.from_image(part, self._ox + round(x0 * self.scale),
+                                                self._oy + round(y0 * self.scale))
         return self._heads[key]
 
     def _body_frame(self, bob: int) -> np.ndarray:
