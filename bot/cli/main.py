@@ -34,7 +34,7 @@ def _setup_logging(verbose: bool) -> None:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/] {message}", highlight=False)
+    err.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)  # one line, never wrapped
     return typer.Exit(code)
 
 
@@ -128,10 +128,18 @@ def catalog_import(file: Path, db: str = typer.Option("sqlite:///livebot.db", "-
 def report(db: str = typer.Option("sqlite:///livebot.db", "--db"),
            session: str = typer.Option("last", "--session", help="session id or 'last'"),
            fmt: str = typer.Option("table", "--format", help="table | json | csv"),
-           plot: Path | None = typer.Option(None, "--plot", help="write charts to this PNG")) -> None:
+           plot: Path | None = typer.Option(None, "--plot", help="write charts to this PNG"),
+           compare_variants: bool = typer.Option(False, "--compare-variants",
+                                                 help="compare script variants (A/B) instead"),
+           sessions: str = typer.Option("all", "--sessions", help="with --compare-variants: all | 1,2,3")) -> None:
     """What was said, to whom, how fast, and what sold."""
     from bot.cli.report_cmd import report_command
 
+    if compare_variants:
+        from bot.cli.report_cmd import compare_variants_command
+
+        compare_variants_command(db, sessions, fmt)
+        return
     report_command(db, session, fmt, plot)
 
 

@@ -45,6 +45,24 @@ def report_command(db: str, session: str, fmt: str, plot: Path | None) -> None:
         Console(stderr=True).print(f"charts written to {plot}", highlight=False)
 
 
+def compare_variants_command(db: str, sessions: str, fmt: str) -> None:
+    """Print the script-variant comparison (table or JSON) over the chosen sessions."""
+    import json
+
+    from bot.report.experiments import compare_variants, render_comparison
+
+    if fmt not in ("table", "json"):
+        raise _fail(f"--compare-variants prints table or json, not {fmt!r}")
+    try:
+        result = compare_variants(db, sessions)
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    else:
+        Console().print(render_comparison(result))
+
+
 def catalog_import_command(file: Path, db: str) -> None:
     """Load or update products from FILE into the store; print the count and each bad row."""
     from bot.catalog.importer import CatalogError, load_catalog_file
