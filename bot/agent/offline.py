@@ -29,6 +29,8 @@ _DEICTIC = re.compile(
     r"(?![^\W_])|这个|这款|这件|那个")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|(?<=[。！？])")
 _NAME_DROP = re.compile(r"[\d#@]+")
+# An e-mail address or a web address in a nickname is personal data or an ad: never said aloud.
+_NAME_CONTACT = re.compile(r"\S+@\S+|\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}\b", re.I)
 _GENERIC_NAME = {"vi": "bạn", "zh": "亲", "en": "friend"}
 _HAPPY = {"greeting", "buy"}
 _Say = Callable[..., str]  # say(section, product=None, **fields) -> one filled template line
@@ -68,7 +70,7 @@ def description_in(product: Product, lang: Lang) -> str:
 def viewer_address(comment: Comment, lang: Lang) -> str:
     """How to address the viewer: their nickname without emoji, digits or controls; never a number."""
     raw = comment.user.nickname or comment.user.unique_id
-    name = _NAME_DROP.sub(" ", clean_comment(raw, max_len=40))
+    name = _NAME_DROP.sub(" ", _NAME_CONTACT.sub(" ", clean_comment(raw, max_len=40)))
     name = "".join(ch for ch in name if ch.isalpha() or ch in " .'-_").strip(" ._-")
     return " ".join(name.split()) or _GENERIC_NAME[lang]
 

@@ -121,8 +121,11 @@ def build_show(opts: ShowOptions) -> Show:
     if opts.llm == "openai":
         from bot.agent.llm import make_llm_responder
 
-        responder = make_llm_responder(s, catalog, prompts, offline, guard,
-                                       on_pin=lambda sku: director.switch_product(sku, clock.now()))
+        try:
+            responder = make_llm_responder(s, catalog, prompts, offline, guard,
+                                           on_pin=lambda sku: director.switch_product(sku, clock.now()))
+        except ValueError as exc:  # no key and no server configured: a user error, one line
+            raise SetupError(str(exc)) from None
     elif opts.llm != "offline":
         raise SetupError(f"unknown --llm {opts.llm!r}: use offline or openai")
 

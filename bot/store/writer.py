@@ -124,6 +124,11 @@ class StoreWriter:
             log.error("store: writer still busy after 120 s at close; %d items unwritten", self._q.qsize())
         self.engine.dispose()
 
+    @property
+    def backlog(self) -> int:
+        """Items queued but not yet written: flat in a healthy show, growing while the DB is unavailable."""
+        return self._q.qsize()
+
     def _sid(self) -> int:
         if self.session_id is None:
             raise RuntimeError("StoreWriter.start_session() must be called before logging")

@@ -218,8 +218,11 @@ def make_llm_responder(settings: Settings, catalog: Catalog, prompts: PromptBook
                        first_sentence_s: float | None = None) -> LlmResponder:
     """The `--llm openai` responder: OPENAI_API_KEY, OPENAI_BASE_URL and LIVEBOT_LLM_MODEL choose the
     endpoint (OpenAI, vLLM, Ollama, llama.cpp, LM Studio: anything OpenAI-compatible)."""
-    base_url = os.environ.get("OPENAI_BASE_URL") or None
-    api_key = os.environ.get("OPENAI_API_KEY") or None
+    from dotenv import dotenv_values  # pydantic-settings' own .env reader
+
+    dotenv = dotenv_values(".env")  # DESIGN §2.2: every setting also reads from .env; the environment wins
+    base_url = os.environ.get("OPENAI_BASE_URL") or dotenv.get("OPENAI_BASE_URL") or None
+    api_key = os.environ.get("OPENAI_API_KEY") or dotenv.get("OPENAI_API_KEY") or None
     if base_url is None and api_key is None:
         raise ValueError("--llm openai needs OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (a local server)")
     from bot.agent.llm.agent import LangchainTextStream  # vendor code only when the LLM is switched on
