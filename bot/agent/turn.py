@@ -55,12 +55,16 @@ class TurnWriter:
                 if rephrased and rephrased not in seen and self.guard.check(rephrased, plan.lang, facts).ok:  # type: ignore[attr-defined]
                     text = rephrased  # the rule's own fix (e.g. 最好 -> 很好) keeps the line, whoever wrote it
                 else:
-                    if draft.question is None or self.replacement is None:
+                    # Only an answer that has said nothing yet gets a grounded replacement; later
+                    # blocked sentences are dropped so the host does not repeat the price line.
+                    if draft.question is None or self.replacement is None or index > 0:
                         continue
                     text = self.replacement(draft.question, facts)
                     if not text or text in seen or not self.guard.check(text, plan.lang, facts).ok:  # type: ignore[attr-defined]
                         continue
             seen.add(text)
+            if draft.max_sentences and index >= draft.max_sentences:
+                break
             yield Sentence(reply_id=plan.id, index=index, text=text, lang=plan.lang,
                            skus=list(plan.skus), expression=draft.expression)
             index += 1

@@ -34,6 +34,7 @@ class DirectorSettings:
     quiet_prompt_every: int = 4  # every Nth script line is an engagement prompt instead
     disclosure_interval_s: float = 600.0  # spoken "I am an AI host"; 0 = only at the start
     big_gift_value: int = 100  # diamonds: thanked even before waiting questions
+    brief_when_waiting: int = 2  # this many questions waiting: answer in one sentence
     room_lang: Lang = "vi"
     variant: str | None = None
 
@@ -48,6 +49,7 @@ class LineDraft:
     products: list[Product] = field(default_factory=list)
     expression: str = "neutral"
     numbers: set[str] = field(default_factory=set)  # figures this line may state (gift counts, "3 others")
+    max_sentences: int = 0  # 0 = as many as the responder says; a busy room gets short answers
 
 
 class Director:
@@ -65,6 +67,7 @@ class Director:
         self.paused = False
         self._next_id = 1
         self._last_kind: ReplyKind | None = None
+        self._answers_in_a_row = 0
         self._last_greeting_t = -1e9
         self._last_moment_t = -1e9
         self._last_disclosure_t: float | None = None
@@ -124,10 +127,15 @@ class Director:
                 draft.numbers.add(str(streak.count))
                 return draft
             self.triage.finished_streaks.append(streak)  # after the answer
-        item = self.triage.take_question(now)
-        if item is not None:
-            return self._answer(item.question, now)
-        if len(self.triage.joins) and now - self._last_greeting_t >= self.s.greeting_interval_s:
+        # A greeting may go before waiting questions once two answers were given in a row,
+        # so newcomers are welcomed in a busy room too, but never crowd the answers out.
+        greet_now = len(self.triage.joins) and now - self._last_greeting_t >= self.s.greeting_interval_s \
+            and (not waiting or self._answers_in_a_row >= 2)
+        if not greet_now:
+            item = self.triage.take_question(now)
+            if item is not None:
+                return self._answer(item.question, now)
+        if greet_now:
             moment = self.triage.take_moment("join")
             if moment is not None:
                 self._last_greeting_t = now
@@ -165,7 +173,9 @@ class Director:
             q.current_product = self.catalog.get(self.current_sku)
         plan = self._plan("answer", q.lang, q.comment.t, trigger=q.comment,
                           skus=[p.sku for p in products], merged=q.others)
-        return LineDraft(plan=plan, question=q, products=products, expression="neutral")
+        busy = len(self.triage.questions) >= self.s.brief_when_waiting
+        return LineDraft(plan=plan, question=q, products=products, expression="neutral",
+                         max_sentences=1 if busy else 0)
 
     def _script(self, now: float) -> LineDraft | None:
         show = load_show(self.prompts)
@@ -211,6 +221,7 @@ class Director:
             plan.variant = self.s.variant
         self._next_id += 1
         self._last_kind = kind
+        self._answers_in_a_row = self._answers_in_a_row + 1 if kind == "answer" else 0
         return plan
 
     def _fixed(self, kind: ReplyKind, t_received: float, sentences: list[str], lang: Lang | None = None,

@@ -73,7 +73,7 @@ class StageHooks:
 class FrameClock:
     def __init__(self, renderer: AvatarRenderer, fps: int, sample_rate: int, realtime: bool,
                  write: Callable[[StageFrame], Awaitable[None]], hooks: StageHooks,
-                 lookahead_s: float = 0.3) -> None:
+                 lookahead_s: float = 0.3, breath_s: float = 0.32) -> None:
         if sample_rate % fps:
             raise ValueError(f"sample rate {sample_rate} is not a whole number of samples per frame at {fps} fps")
         self.renderer = renderer
@@ -84,6 +84,8 @@ class FrameClock:
         self.write = write
         self.hooks = hooks
         self.lookahead_s = lookahead_s
+        self.breath_s = breath_s  # a short rest between two lines, as a person takes a breath
+        self._last_reply_end = -1e9
         self.queue: deque[StageItem] = deque()
         self.stats = StageStats()
         self.frame_index = 0
@@ -183,12 +185,16 @@ class FrameClock:
             if isinstance(item, ReplyEnd):
                 if item.reply_id in self._started or self._reply_open == item.reply_id:
                     self.hooks.reply_done(item.reply_id, t, cut=False)
+                    self._last_reply_end = t
                 self._started.discard(item.reply_id)
                 if self._reply_open == item.reply_id:
                     self._reply_open = None
                 continue
-            self._segment, self._pos = item, 0
             rid = item.sentence.reply_id
+            if rid not in self._started and t - self._last_reply_end < self.breath_s - 1e-9:
+                self.queue.appendleft(item)  # the next line waits for the breath to end
+                return
+            self._segment, self._pos = item, 0
             self._reply_open = rid
             if rid not in self._started:
                 self._started.add(rid)

@@ -82,10 +82,13 @@ def test_video_has_matching_audio_and_video_durations(demo_run: dict) -> None:
 def test_mouth_moves_while_the_voice_speaks_and_rests_in_silence(demo_run: dict) -> None:
     frames = demo_run["frames"]
     voiced = [vis for speaking, vis, rms in frames if speaking and rms > 300]
-    silent = [vis for speaking, vis, rms in frames if not speaking]
-    assert len(voiced) > 200 and len(silent) > 10
+    between_lines = [vis for speaking, vis, rms in frames if not speaking]
+    silent = [frames[i][1] for i in range(2, len(frames) - 2)
+              if all(frames[j][2] < 1.0 for j in range(i - 2, i + 3))]  # true silence, with a margin for the lead
+    assert len(voiced) > 200 and len(between_lines) > 10 and len(silent) > 10
     assert sum(v != "X" for v in voiced) / len(voiced) > 0.8
-    assert all(v == "X" for v in silent)
+    assert all(v == "X" for v in between_lines)
+    assert sum(v == "X" for v in silent) / len(silent) > 0.9
     assert len(set(voiced)) >= 4  # several mouth shapes, not one open/close
 
 

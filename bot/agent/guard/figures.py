@@ -124,7 +124,10 @@ _STOCK_PATTERNS = [
 
 _CODE_KEYWORD = re.compile(
     r"(?i)(?:\b(?:mã|ma|code|voucher|coupon|promo code)\b|优惠码|优惠券|券码|折扣码|兑换码)"
-    r"(?:\s*(?:giảm giá|giảm|giam|là|la|is|号码))?\s*[:：]?\s*[\"“'「]?(?P<code>[A-Za-z0-9][A-Za-z0-9_-]{2,})"
+    # "mã giảm giá ABC" — but in "mã GIAMSOC" the code itself starts with GIAM, so a connector word
+    # must end before the code does.
+    r"(?:\s*(?:giảm giá|giảm|giam|là|la|is)(?![A-Za-z0-9])|\s*号码)?\s*[:：]?\s*[\"“'「]?"
+    r"(?P<code>[A-Za-z0-9][A-Za-z0-9_-]{2,})"
 )
 _CODE_STANDALONE = re.compile(
     rf"(?<![{_LATIN}\d_-])(?=[A-Z0-9_-]*\d)(?=[A-Z0-9_-]*[A-Z])[A-Z0-9][A-Z0-9_-]{{3,}}(?![{_LATIN}\d_-])")
