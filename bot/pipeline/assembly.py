@@ -73,6 +73,26 @@ def load_catalog(opts: ShowOptions) -> Catalog:
     return catalog
 
 
+def product_images(catalog: Catalog, root: Path | None) -> dict[str, str]:
+    """Image files the catalog names that exist (relative paths from the catalog's folder)."""
+    found: dict[str, str] = {}
+    missing: list[str] = []
+    for p in catalog:
+        if not p.image:
+            continue
+        path = Path(p.image)
+        if not path.is_absolute() and root is not None:
+            path = root / path
+        if path.is_file():
+            found[p.sku] = str(path)
+        else:
+            missing.append(f"{p.sku} ({p.image})")
+    if missing:
+        log.warning("%d product images not found, cards show without them: %s", len(missing),
+                    ", ".join(missing[:5]) + (" …" if len(missing) > 5 else ""))
+    return found
+
+
 def build_show(opts: ShowOptions) -> Show:
     """Assemble every stage; raises SetupError (one clear line) for user errors."""
     s = opts.settings
@@ -181,4 +201,5 @@ def build_show(opts: ShowOptions) -> Show:
     return Show(source=source, clock=clock, triage=triage, director=director, turn=turn,
                 speak=speaker.speak, renderer=renderer, fanout=fanout, catalog=catalog, store=store,
                 fps=s.fps, sample_rate=s.sample_rate, label=AI_LABELS.get(room_lang, "AI host"),
-                fast_events=fast_events, resolve_pin=resolve_pin)
+                fast_events=fast_events, resolve_pin=resolve_pin,
+                images=product_images(catalog, opts.catalog.parent if opts.catalog else None))

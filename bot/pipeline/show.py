@@ -56,7 +56,8 @@ class Show(StageHooks):
                  turn: TurnWriter, speak: Callable, renderer: AvatarRenderer, fanout: OutputFanout,
                  catalog: Catalog, store: object, fps: int, sample_rate: int, label: str = "",
                  fast_events: list[LiveEvent] | None = None,
-                 resolve_pin: Callable[[ProductPinned], str | None] | None = None) -> None:
+                 resolve_pin: Callable[[ProductPinned], str | None] | None = None,
+                 images: dict[str, str] | None = None) -> None:
         self.source = source
         self.clock = clock
         self.triage = triage
@@ -68,6 +69,7 @@ class Show(StageHooks):
         self.catalog = catalog
         self.store = store
         self.resolve_pin = resolve_pin
+        self.images = images or {}  # sku -> product image file that exists
         self.state = ShowState()
         self.ledger = ReplyLedger(self._reply_spoken)
         self._label = label
@@ -229,7 +231,7 @@ class Show(StageHooks):
         if p is None:
             return None
         promo = format_money(p.promo_price, p.currency) if p.promo_price is not None else ""
-        return ProductCard(p.sku, p.name, format_money(p.price, p.currency), promo, p.image)
+        return ProductCard(p.sku, p.name, format_money(p.price, p.currency), promo, self.images.get(p.sku, ""))
 
     def current_sku(self) -> str | None:
         return self.director.current_sku
