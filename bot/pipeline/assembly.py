@@ -198,8 +198,11 @@ def build_show(opts: ShowOptions) -> Show:
         return best[0][0].sku if best else None
 
     store = StoreWriter(opts.db or s.db)
-    return Show(source=source, clock=clock, triage=triage, director=director, turn=turn,
+    show = Show(source=source, clock=clock, triage=triage, director=director, turn=turn,
                 speak=speaker.speak, renderer=renderer, fanout=fanout, catalog=catalog, store=store,
                 fps=s.fps, sample_rate=s.sample_rate, label=AI_LABELS.get(room_lang, "AI host"),
                 fast_events=fast_events, resolve_pin=resolve_pin,
                 images=product_images(catalog, opts.catalog.parent if opts.catalog else None))
+    if hasattr(source, "on_command"):
+        source.on_command = show.command  # the console's moderator commands steer this show
+    return show

@@ -18,9 +18,10 @@ import shlex
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TextIO
 
+from bot.director.controls import ModeratorCommand
 from bot.events import (
     Comment,
     Follow,
@@ -38,6 +39,8 @@ from bot.events import (
 )
 
 log = logging.getLogger(__name__)
+
+MODERATOR_COMMANDS = frozenset({"pause", "resume", "skip", "say", "answer", "block", "product"})
 
 DEFAULT_VIEWER = Viewer(id="console", unique_id="console", nickname="Khách")
 _EOF = object()
@@ -62,6 +65,9 @@ class ConsoleSource:
         self._closed = False
         self._queue: asyncio.Queue[object] | None = None
         self.problems: list[tuple[int, str]] = []
+        # Moderator commands (/pause /resume /skip /say /answer /block /product) go here, not into
+        # the event stream; the show connects it to its director.
+        self.on_command: Callable[[ModeratorCommand], None] | None = None
 
     async def events(self) -> AsyncIterator[LiveEvent]:
         """Yield one event per valid line until `/end`, end of input, or `close()`."""
@@ -108,6 +114,25 @@ class ConsoleSource:
             if not loop.is_closed():
                 loop.call_soon_threadsafe(queue.put_nowait, _EOF)
 
+    def _moderator(self, kind: str, rest: str, t: float) -> None:
+        """A moderator command typed at the console: /pause, /resume, /skip, /say TEXT, /answer TEXT,
+        /block HANDLE, /product SKU."""
+        if kind in ("say", "answer", "block", "product") and not rest:
+            raise ConsoleLineError(f"/{kind} needs an argument")
+        if self.on_command is None:
+            raise ConsoleLineError(f"/{kind} works only while a show is running")
+        if kind == "say":
+            cmd = ModeratorCommand("say", t=t, text=rest)
+        elif kind == "answer":
+            cmd = ModeratorCommand("answer", t=t, comment=Comment(t=t, user=self.default_viewer, text=rest))
+        elif kind == "block":
+            cmd = ModeratorCommand("block", t=t, viewer_id=rest.lstrip("@"))
+        elif kind == "product":
+            cmd = ModeratorCommand("product", t=t, sku=rest)
+        else:
+            cmd = ModeratorCommand(kind, t=t)  # type: ignore[arg-type]
+        self.on_command(cmd)
+
     def _now(self) -> float:
         return 0.0 if self._t0 is None else time.monotonic() - self._t0
 
@@ -130,6 +155,9 @@ class ConsoleSource:
             return Comment(t=t, msg_id=msg_id, user=self.default_viewer, text=text)
         command, _, rest = text.partition(" ")
         command = command.lower()
+        if command.lstrip("/") in MODERATOR_COMMANDS:
+            self._moderator(command.lstrip("/"), rest.strip(), t)
+            return None
         if command == "/as":
             head, colon, said = rest.partition(":")
             words = head.split()
