@@ -161,6 +161,40 @@ def voices() -> None:
     voices_command()
 
 
+calibrate_app = typer.Typer(help="Voice/picture offset: play a flash+beep pattern, measure a recording.",
+                            no_args_is_help=True)
+app.add_typer(calibrate_app, name="calibrate")
+
+
+@calibrate_app.command("play")
+def calibrate_play(output: str = typer.Argument(..., help="virtualcam | rtmp://… | FILE.mp4 | window"),
+                   seconds: float = typer.Option(20.0, "--seconds")) -> None:
+    """Send a flash+beep test pattern to an output; record it in OBS, then `livebot calibrate measure`."""
+    from bot.config import Settings
+    from bot.output.calibration import play_calibration
+    from bot.output.sink import OutputError, StreamFormat
+
+    s = Settings()
+    try:
+        play_calibration(output, seconds, StreamFormat(s.width, s.height, s.fps, s.sample_rate))
+    except OutputError as exc:
+        raise _fail(str(exc)) from None
+
+
+@calibrate_app.command("measure")
+def calibrate_measure(recording: Path = typer.Argument(..., help="a recording of the test pattern")) -> None:
+    """Measure voice-minus-picture offset in a recording; set LIVEBOT_AV_OFFSET_MS to its negative."""
+    from bot.output.calibration import measure_av_offset
+
+    if not recording.exists():
+        raise _fail(f"recording not found: {recording}")
+    try:
+        offset = measure_av_offset(recording)
+    except Exception as exc:  # a file with no pattern in it: say so in one line
+        raise _fail(f"could not measure {recording}: {exc}") from None
+    console.print(f"voice is {offset:+.1f} ms relative to the picture; set LIVEBOT_AV_OFFSET_MS={-offset:.0f}")
+
+
 @prompts_app.command("check")
 def prompts_check(folder: Path = typer.Argument(Path("prompts"), help="prompts folder")) -> None:
     """Validate the prompt files; exit non-zero with the file and line of each error."""
