@@ -108,3 +108,23 @@ def test_moderator_controls(room: Room) -> None:
     room.director.command(ModeratorCommand("answer", comment=Comment(t=5, user=MINH, text="giày size bao nhiêu?")))
     d = room.director.decide(5.5)
     assert d.plan.kind == "answer" and d.plan.skus == ["GIAY-TT-08"]
+
+
+def test_an_interruption_is_answered_then_the_script_resumes_where_it_left_off(room: Room) -> None:
+    room.director.decide(0.0)
+    room.director.last_line_end = 1.0
+    first = room.director.decide(3.0)
+    assert first.plan.kind == "script"
+    room.director.last_line_end = 6.0
+    # a viewer asks about another product while the host presents: answered at the next sentence break
+    room.triage.ingest(Comment(t=5.0, user=LAN, text="túi tote giá bao nhiêu?"))
+    answer = room.director.decide(6.1)
+    assert answer.plan.kind == "answer" and answer.plan.skus == ["TUI-TOTE-06"]
+    room.director.last_line_end = 9.0
+    jumped = room.director.decide(10.5)
+    assert jumped.plan.kind == "script" and jumped.plan.skus == ["TUI-TOTE-06"]  # the show follows the viewer
+    room.director.command(ModeratorCommand("product", sku=first.plan.skus[0], t=11))
+    room.director.last_line_end = 12.0
+    resumed = room.director.decide(13.5)
+    assert resumed.plan.skus == first.plan.skus
+    assert room.text(resumed) != room.text(first)  # the next talking point, not the first again
