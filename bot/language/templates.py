@@ -163,14 +163,9 @@ def validate_templates(data: Any, file: str, text: str | None = None) -> Templat
 
 def check_templates_file(path: Path) -> list[PromptProblem]:
     """Validate one templates file; the problems found (empty when it is good)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        validate_templates(parse_yaml_text(text, str(path)), str(path), text)
-    except PromptFileError as exc:
-        return [exc.problem]
-    except (OSError, UnicodeDecodeError) as exc:
-        return [PromptProblem(str(path), None, f"cannot read: {exc}")]
-    return []
+    from bot.prompts.check import check_yaml_file
+
+    return check_yaml_file(path, validate_templates)
 
 
 _BUNDLED: Templates | None = None

@@ -10,17 +10,20 @@ from bot.prompts.book import PromptFileError, PromptProblem, parse_yaml_text
 Checker = Callable[[Path], list[PromptProblem]]
 
 
+def check_yaml_file(path: Path, validate: Callable[[object, str, str], object]) -> list[PromptProblem]:
+    """Parse and validate one YAML prompt file; the problems found (empty when it is good)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        validate(parse_yaml_text(text, str(path)), str(path), text)
+    except PromptFileError as exc:
+        return [exc.problem]
+    except (OSError, UnicodeDecodeError) as exc:
+        return [PromptProblem(str(path), None, f"cannot read: {exc}")]
+    return []
+
+
 def _yaml_checker(validate: Callable[[object, str, str], object]) -> Checker:
-    def check(path: Path) -> list[PromptProblem]:
-        try:
-            text = path.read_text(encoding="utf-8")
-            validate(parse_yaml_text(text, str(path)), str(path), text)
-        except PromptFileError as exc:
-            return [exc.problem]
-        except (OSError, UnicodeDecodeError) as exc:
-            return [PromptProblem(str(path), None, f"cannot read: {exc}")]
-        return []
-    return check
+    return lambda path: check_yaml_file(path, validate)
 
 
 def _validators() -> dict[str, Checker]:
