@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.director.director import Director, DirectorSettings, LineDraft
 from bot.director.lines import LineWriter
 from bot.director.run_of_show import load_show
-from bot.events import Comment, Lang
+from bot.events import Comment, Lang, Viewer
 from bot.output.sink import StreamFormat
 from bot.pipeline.clock import SessionClock
 from bot.pipeline.show import Show
@@ -119,6 +119,8 @@ def build_show(opts: ShowOptions) -> Show:
     def understand(comment: Comment, current: object) -> Question:
         return build_question(comment, matcher, current)  # type: ignore[arg-type]
 
+    # Warm the language models now: their first use costs ~0.5 s, which must not stall a live frame.
+    understand(Comment(t=0.0, user=Viewer("warm-up"), text="áo đỏ giá bao nhiêu? how much? 多少钱"), None)
     triage = Triage(understand)
     show_plan = load_show(prompts)
     room_lang: Lang = show_plan.language if show_plan is not None else "vi"
