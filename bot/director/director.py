@@ -54,8 +54,7 @@ class LineDraft:
 
 class Director:
     def __init__(self, triage: Triage, catalog: Catalog, prompts: PromptBook, lines: LineWriter,
-                 settings: DirectorSettings | None = None,
-                 understand_text: object | None = None) -> None:
+                 settings: DirectorSettings | None = None) -> None:
         self.triage = triage
         self.catalog = catalog
         self.prompts = prompts

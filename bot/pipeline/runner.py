@@ -120,7 +120,6 @@ async def run_show_async(opts: ShowOptions, console: Console | None = None,
             store.end_session()  # type: ignore[attr-defined]
             await asyncio.to_thread(store.close)  # type: ignore[attr-defined]
     wall = time.monotonic() - wall0
-    lat = [r.latency_ms for r in show.ledger.recent if r.latency_ms is not None]
     lat = list(show.state.latencies_ms)
     problems = [f"{show.source.name} line {p.line_no}: {p.reason}" for p in getattr(show.source, "problems", [])]
     problems += [str(p) for p in show.director.prompts.problems]

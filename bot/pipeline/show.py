@@ -181,43 +181,55 @@ class Show(StageHooks):
     async def _produce(self, t_free: float) -> None:
         """Decide one line and push its audio to the stage, sentence by sentence."""
         try:
-            draft = self.director.decide(max(t_free, self.clock.now()))
-            if draft is None:
-                return
-            plan = draft.plan
-            self.ledger.open(plan)
-            t0 = time.perf_counter()
-            sentences: asyncio.Queue = asyncio.Queue(maxsize=2)
+            await self._produce_line(t_free)
+        except Exception:  # one line that cannot be made must not stop the show; the next one may
+            log.exception("could not produce a line at t=%.2f; the show goes on", t_free)
+        finally:
+            self.stage.line_answered()
 
-            async def write() -> None:
+    async def _produce_line(self, t_free: float) -> None:
+        draft = self.director.decide(max(t_free, self.clock.now()))
+        if draft is None:
+            return
+        plan = draft.plan
+        self.ledger.open(plan)
+        t0 = time.perf_counter()
+        sentences: asyncio.Queue = asyncio.Queue(maxsize=2)  # the agent runs at most two sentences ahead
+        spoken = 0
+
+        async def write() -> None:
+            try:
+                async for s in self.turn.sentences(draft, lambda text, why: self.ledger.block(plan.id, text, why)):
+                    await sentences.put(s)
+            finally:
+                await sentences.put(None)
+
+        async def voice() -> None:
+            nonlocal spoken
+            while (s := await sentences.get()) is not None:
                 try:
-                    async for s in self.turn.sentences(draft, lambda text, why: self.ledger.block(plan.id, text, why)):
-                        await sentences.put(s)
-                finally:
-                    await sentences.put(None)
+                    seg = await asyncio.to_thread(self.speak, s)
+                except Exception as exc:  # even the fallback voice failed: skip the sentence, not the show
+                    log.error("speech failed for a sentence of reply %d: %s", plan.id, exc)
+                    continue
+                if spoken == 0:
+                    self.ledger.compute_ms(plan.id, (time.perf_counter() - t0) * 1000)
+                self.ledger.add_sentence(plan.id, s.text, s.skus)
+                self.stage.push(seg)
+                spoken += 1
 
-            async def voice() -> int:
-                spoken = 0
-                while (s := await sentences.get()) is not None:
-                    try:
-                        seg = await asyncio.to_thread(self.speak, s)
-                    except Exception as exc:  # even the fallback voice failed: skip the sentence, not the show
-                        log.error("speech failed for a sentence of reply %d: %s", plan.id, exc)
-                        continue
-                    if spoken == 0:
-                        self.ledger.compute_ms(plan.id, (time.perf_counter() - t0) * 1000)
-                    self.ledger.add_sentence(plan.id, s.text, s.skus)
-                    self.stage.push(seg)
-                    spoken += 1
-                return spoken
-
-            _, spoken = await asyncio.gather(write(), voice())
+        speaker = asyncio.create_task(voice())
+        try:
+            await write()
+            await speaker
+        finally:
+            if not speaker.done():
+                speaker.cancel()
+            # Whatever happened, a reply that reached the stage is closed there, so the host moves on.
             if spoken:
                 self.stage.push(ReplyEnd(plan.id))
             else:
                 self.ledger.discard(plan.id)
-        finally:
-            self.stage.line_answered()
 
     def first_audio(self, reply_id: int, t: float) -> None:
         self.ledger.first_audio(reply_id, t)
