@@ -35,6 +35,7 @@ class DirectorSettings:
     disclosure_interval_s: float = 600.0  # spoken "I am an AI host"; 0 = only at the start
     big_gift_value: int = 100  # diamonds: thanked even before waiting questions
     brief_when_waiting: int = 2  # this many questions waiting: answer in one sentence
+    pitch_every_s: float = 40.0  # in a busy room, one run-of-show line at least this often (0 = never)
     room_lang: Lang = "vi"
     variant: str | None = None
 
@@ -67,6 +68,7 @@ class Director:
         self._next_id = 1
         self._last_kind: ReplyKind | None = None
         self._answers_in_a_row = 0
+        self._last_script_t = 0.0
         self._last_greeting_t = -1e9
         self._last_moment_t = -1e9
         self._last_disclosure_t: float | None = None
@@ -130,6 +132,13 @@ class Director:
         # so newcomers are welcomed in a busy room too, but never crowd the answers out.
         greet_now = len(self.triage.joins) and now - self._last_greeting_t >= self.s.greeting_interval_s \
             and (not waiting or self._answers_in_a_row >= 2)
+        # Keep the run-of-show going in a busy room too: after two answers in a row, once every
+        # pitch_every_s, the current product gets a line (that is what sells).
+        if waiting and not greet_now and self.s.pitch_every_s and self._answers_in_a_row >= 2 \
+                and now - self._last_script_t >= self.s.pitch_every_s:
+            pitch = self._script(now, prompts_allowed=False)
+            if pitch is not None:
+                return pitch
         if not greet_now:
             item = self.triage.take_question(now)
             if item is not None:
@@ -176,10 +185,14 @@ class Director:
         return LineDraft(plan=plan, question=q, products=products, expression="neutral",
                          max_sentences=1 if busy else 0)
 
-    def _script(self, now: float) -> LineDraft | None:
+    def _script(self, now: float, prompts_allowed: bool = True) -> LineDraft | None:
         show = load_show(self.prompts)
+        if show is None and not prompts_allowed:
+            return None
         self._script_lines += 1
-        if show is None or (self.s.quiet_prompt_every and self._script_lines % self.s.quiet_prompt_every == 0):
+        self._last_script_t = now
+        if show is None or (prompts_allowed and self.s.quiet_prompt_every
+                            and self._script_lines % self.s.quiet_prompt_every == 0):
             current = self.catalog.get(self.current_sku) if self.current_sku else None
             return self._fixed("script", now, [self.lines.quiet_prompt(self.s.room_lang, self._next_id, current)],
                                expression="smile")

@@ -128,3 +128,12 @@ def test_an_interruption_is_answered_then_the_script_resumes_where_it_left_off(r
     resumed = room.director.decide(13.5)
     assert resumed.plan.skus == first.plan.skus
     assert room.text(resumed) != room.text(first)  # the next talking point, not the first again
+
+
+def test_a_busy_room_still_hears_the_run_of_show(room: Room) -> None:
+    room.director.decide(0.0)
+    texts = ["áo đỏ giá bao nhiêu?", "quần jean giá bn", "túi tote còn không?", "kính râm giá sao", "nến thơm giá?"]
+    for i, text in enumerate(texts):
+        room.triage.ingest(Comment(t=1 + i * 0.1, user=Viewer(str(i), f"v{i}", "Khách"), text=text))
+    kinds = [room.director.decide(50.0 + i).plan.kind for i in range(4)]
+    assert kinds[:2] == ["answer", "answer"] and kinds[2] == "script" and kinds[3] == "answer"
