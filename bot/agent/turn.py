@@ -76,10 +76,13 @@ class TurnWriter:
             return
         said_any = False
         t0 = time.perf_counter()
+        draft.plan.llm = self.responder.name
         try:
             async for s in self.responder.respond(draft.question):
                 said_any = True
                 yield s
+            if getattr(self.responder, "last_fallback_reason", None):
+                draft.plan.llm = self.fallback.name  # the model failed this turn; the offline responder spoke
             return
         except Exception as exc:  # the host is never silent because a responder failed
             self.failures += 1

@@ -39,8 +39,9 @@ class LineWriter:
         return render_greeting(self.prompts, lang, names, moment.others, seed)
 
     def thanks_gift(self, streak: GiftStreak, lang: Lang, seed: int) -> str:
+        gift = " ".join(streak.gift.split())[:32]  # the platform's text: never read a novel aloud
         return render_template(self.prompts, "thanks_gift", lang, seed, name=address(streak.user, lang),
-                               gift=streak.gift, count=streak.count)
+                               gift=gift, count=streak.count)
 
     def thanks_moment(self, moment: MergedMoment, lang: Lang, seed: int) -> str:
         from bot.language.templates import join_names

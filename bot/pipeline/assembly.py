@@ -25,6 +25,7 @@ from bot.triage.room_triage import Triage
 
 log = logging.getLogger(__name__)
 
+TTS_ENGINES = ("espeak", "piper", "coqui", "edge")
 AI_LABELS: dict[str, str] = {"vi": "Người dẫn AI", "zh": "AI 主播", "en": "AI host"}
 
 
@@ -163,6 +164,8 @@ def build_show(opts: ShowOptions) -> Show:
 
     from bot.speech.speaker import Speaker, make_engine
 
+    if opts.tts not in TTS_ENGINES:
+        raise SetupError(f"unknown --tts {opts.tts!r}: use one of {', '.join(TTS_ENGINES)}")
     fallback_engine = make_engine("espeak")
     engine = fallback_engine
     if opts.tts != "espeak":
