@@ -207,7 +207,7 @@ def build_show(opts: ShowOptions) -> Show:
                 speak=speaker.speak, renderer=renderer, fanout=fanout, catalog=catalog, store=store,
                 fps=s.fps, sample_rate=s.sample_rate, label=AI_LABELS.get(room_lang, "AI host"),
                 fast_events=fast_events, resolve_pin=resolve_pin,
-                images=product_images(catalog, opts.catalog.parent if opts.catalog else None))
+                images=product_images(catalog, opts.catalog.parent if opts.catalog else None), room_lang=room_lang)
     if hasattr(source, "on_command"):
         source.on_command = show.command  # the console's moderator commands steer this show
     return show

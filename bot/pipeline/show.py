@@ -57,7 +57,7 @@ class Show(StageHooks):
                  catalog: Catalog, store: object, fps: int, sample_rate: int, label: str = "",
                  fast_events: list[LiveEvent] | None = None,
                  resolve_pin: Callable[[ProductPinned], str | None] | None = None,
-                 images: dict[str, str] | None = None) -> None:
+                 images: dict[str, str] | None = None, room_lang: str = "vi") -> None:
         self.source = source
         self.clock = clock
         self.triage = triage
@@ -70,6 +70,7 @@ class Show(StageHooks):
         self.store = store
         self.resolve_pin = resolve_pin
         self.images = images or {}  # sku -> product image file that exists
+        self.room_lang = room_lang
         self.state = ShowState()
         self.ledger = ReplyLedger(self._reply_spoken)
         self._label = label
@@ -242,8 +243,13 @@ class Show(StageHooks):
         p = self.catalog.get(sku) if sku else None
         if p is None:
             return None
-        promo = format_money(p.promo_price, p.currency) if p.promo_price is not None else ""
-        return ProductCard(p.sku, p.name, format_money(p.price, p.currency), promo, self.images.get(p.sku, ""))
+        price = format_money(p.price, p.currency)
+        if p.promo_price is None:
+            return ProductCard(p.sku, p.name, price, "", self.images.get(p.sku, ""))
+        # The price a viewer pays now is the big one; the list price goes in the badge.
+        was = {"vi": "Giá gốc", "zh": "原价", "en": "Was"}.get(self.room_lang, "Was")
+        return ProductCard(p.sku, p.name, format_money(p.promo_price, p.currency), f"{was} {price}",
+                           self.images.get(p.sku, ""))
 
     def current_sku(self) -> str | None:
         return self.director.current_sku
