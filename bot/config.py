@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4.1-mini"
     llm_deadline_s: float = 2.5
     tts: str = "espeak"
-    max_silence_s: float = Field(6.0, description="longest gap between lines while live")
+    max_silence_s: float = Field(1.2, description="quiet this long with nobody to answer: the script goes on")
+    log_format: str = Field("text", description="text | json (one JSON object per log line)")
     greeting_interval_s: float = 8.0
     av_offset_ms: float = 0.0
     control_host: str = "127.0.0.1"

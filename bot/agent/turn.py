@@ -70,9 +70,9 @@ class TurnWriter:
             index += 1
 
     async def _raw(self, draft: LineDraft) -> AsyncIterator[str]:
+        for s in draft.sentences:  # fixed lines, or the lead-in of an answer
+            yield s
         if draft.question is None:
-            for s in draft.sentences:
-                yield s
             return
         said_any = False
         t0 = time.perf_counter()

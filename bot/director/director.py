@@ -182,8 +182,13 @@ class Director:
         plan = self._plan("answer", q.lang, q.comment.t, trigger=q.comment,
                           skus=[p.sku for p in products], merged=q.others)
         busy = len(self.triage.questions) >= self.s.brief_when_waiting
-        return LineDraft(plan=plan, question=q, products=products, expression="neutral",
-                         max_sentences=1 if busy else 0)
+        draft = LineDraft(plan=plan, question=q, products=products, expression="neutral",
+                          max_sentences=1 if busy else 0)
+        if q.others >= 2 and products:
+            # "nhiều bạn hỏi giá áo đỏ…": one answer for the crowd, and the crowd hears it is for them
+            draft.sentences = [self.lines.many_asked(products[0], q.lang, plan.id)]
+            draft.max_sentences += 1 if draft.max_sentences else 0
+        return draft
 
     def _script(self, now: float, prompts_allowed: bool = True) -> LineDraft | None:
         show = load_show(self.prompts)

@@ -63,6 +63,7 @@ SECTIONS: dict[str, SectionSpec] = {
     "thanks_purchase": _spec("name product"),
     "quiet_prompt": _spec("product"),
     "filler": _spec(""),
+    "many_asked": _spec("product", "product"),
 }
 # Per greeting form, the placeholders its lines must use.
 GREETING_REQUIRED: dict[str, frozenset[str]] = {

@@ -132,7 +132,8 @@ def build_show(opts: ShowOptions) -> Show:
         opts.variant = experiment.session_variant()  # per-session assignment; None when by time slot
     director = Director(triage, catalog, prompts, LineWriter(prompts),
                         DirectorSettings(room_lang=room_lang, variant=opts.variant,
-                                         greeting_interval_s=s.greeting_interval_s))
+                                         greeting_interval_s=s.greeting_interval_s,
+                                         script_gap_s=s.max_silence_s))
     if experiment is not None and opts.variant is None:
         director.variants = experiment
     offline = OfflineResponder(catalog, prompts)
@@ -141,12 +142,13 @@ def build_show(opts: ShowOptions) -> Show:
     guard = SentenceGuard(prompts, offline=offline)
     guard.add_rule(MarketClaimRule(prompts))  # advertising law per market (prompts/rules/)
     responder = offline
+    pinned: list[str] = []  # products the LLM pinned; the show applies and logs them
     if opts.llm == "openai":
         from bot.agent.llm import make_llm_responder
 
         try:
             responder = make_llm_responder(s, catalog, prompts, offline, guard,
-                                           on_pin=lambda sku: director.switch_product(sku, clock.now()))
+                                           on_pin=lambda sku: pinned.append(sku))
         except ValueError as exc:  # no key and no server configured: a user error, one line
             raise SetupError(str(exc)) from None
     elif opts.llm != "offline":
@@ -208,6 +210,7 @@ def build_show(opts: ShowOptions) -> Show:
                 fps=s.fps, sample_rate=s.sample_rate, label=AI_LABELS.get(room_lang, "AI host"),
                 fast_events=fast_events, resolve_pin=resolve_pin,
                 images=product_images(catalog, opts.catalog.parent if opts.catalog else None), room_lang=room_lang)
+    show.pinned_by_agent = pinned
     if hasattr(source, "on_command"):
         source.on_command = show.command  # the console's moderator commands steer this show
     return show

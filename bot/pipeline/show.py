@@ -71,6 +71,7 @@ class Show(StageHooks):
         self.resolve_pin = resolve_pin
         self.images = images or {}  # sku -> product image file that exists
         self.room_lang = room_lang
+        self.pinned_by_agent: list[str] = []  # filled by the LLM's pin tool; applied between lines
         self.state = ShowState()
         self.ledger = ReplyLedger(self._reply_spoken)
         self._label = label
@@ -188,7 +189,18 @@ class Show(StageHooks):
         finally:
             self.stage.line_answered()
 
+    def _apply_agent_pins(self) -> None:
+        """The LLM pinned a product: the card switches and the store logs the pin, as a moderator would."""
+        while self.pinned_by_agent:
+            sku = self.pinned_by_agent.pop(0)
+            if sku in self.catalog:
+                t = self.clock.now()
+                self.director.switch_product(sku, t)
+                self.store.log_pin(sku, t)  # type: ignore[attr-defined]
+                log.info("agent pinned %s to the showcase", sku)
+
     async def _produce_line(self, t_free: float) -> None:
+        self._apply_agent_pins()
         draft = self.director.decide(max(t_free, self.clock.now()))
         if draft is None:
             return
@@ -231,6 +243,7 @@ class Show(StageHooks):
                 self.stage.push(ReplyEnd(plan.id))
             else:
                 self.ledger.discard(plan.id)
+            self._apply_agent_pins()
 
     def first_audio(self, reply_id: int, t: float) -> None:
         self.ledger.first_audio(reply_id, t)

@@ -137,3 +137,13 @@ def test_a_busy_room_still_hears_the_run_of_show(room: Room) -> None:
         room.triage.ingest(Comment(t=1 + i * 0.1, user=Viewer(str(i), f"v{i}", "Khách"), text=text))
     kinds = [room.director.decide(50.0 + i).plan.kind for i in range(4)]
     assert kinds[:2] == ["answer", "answer"] and kinds[2] == "script" and kinds[3] == "answer"
+
+
+def test_a_question_many_viewers_ask_is_answered_once_for_all_of_them(room: Room) -> None:
+    room.director.decide(0.0)
+    for i, text in enumerate(["áo đỏ giá bao nhiêu?", "ao do gia bn", "giá áo đỏ sao shop", "áo đỏ bao nhiêu tiền"]):
+        room.triage.ingest(Comment(t=1 + i * 0.2, user=Viewer(str(i), f"v{i}", "Khách"), text=text))
+    d = room.director.decide(2.0)
+    assert d.plan.kind == "answer" and d.plan.merged == 3 and d.sentences
+    assert d.sentences[0].startswith(("Nhiều bạn hỏi", "Cả nhà đang hỏi"))
+    assert room.director.decide(2.5) is None or room.director.decide(2.5).plan.kind != "answer"
