@@ -12,8 +12,9 @@ INTENT_SCORE: dict[str, float] = {
     "other": 25, "greeting": 15,
 }
 # How long a question stays worth answering, seconds.
-FORGET_S: dict[str, float] = {"buy": 120, "price": 90, "stock": 90, "promo": 90, "spec": 90,
-                              "human_check": 60, "other": 45, "greeting": 30}
+# A live viewer who asked a minute ago has often scrolled on; a buyer waits longer.
+FORGET_S: dict[str, float] = {"buy": 90, "price": 60, "stock": 60, "promo": 60, "spec": 60,
+                              "human_check": 45, "other": 30, "greeting": 20}
 
 
 @dataclass(slots=True)
