@@ -59,7 +59,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
         show.stage.write = write
 
-    opts = ShowOptions(source=f"replay:{session_slice(tmp, 40.0)}", catalog=SAMPLE_CATALOG, outputs=[str(video)],
+    opts = ShowOptions(source=f"replay:{session_slice(tmp, 70.0)}", catalog=SAMPLE_CATALOG, outputs=[str(video)],
                        db=db, realtime=False, settings=Settings())
     summary = asyncio.run(run_show_async(opts, on_show=tap))
     return {"summary": summary, "video": video, "db": db, "frames": frames, "report": build_report(db, "last")}
@@ -75,7 +75,7 @@ def test_video_has_matching_audio_and_video_durations(demo_run: dict) -> None:
         rate = a.rate
     video_s = n_video / FPS
     audio_s = samples / rate
-    assert n_video == demo_run["summary"].frames >= 40 * FPS
+    assert n_video == demo_run["summary"].frames >= 70 * FPS
     assert abs(audio_s - video_s) <= 1 / FPS, (audio_s, video_s)
 
 
