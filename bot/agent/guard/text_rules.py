@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -54,6 +54,8 @@ class BannedPhrases:
 
     folded: dict[str, re.Pattern[str] | None]
     count: int
+    # Accents kept: "chưa khỏi" (not yet well) is not "chữa khỏi" (cures). Used when the sentence has accents.
+    exact: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
 
 
 def parse_banned(data: Any, file: str) -> BannedPhrases:
@@ -75,14 +77,25 @@ def parse_banned(data: Any, file: str) -> BannedPhrases:
             if not isinstance(item, str) or not item.strip():
                 raise PromptFileError(PromptProblem(
                     file, lines.get(f"{key}[{i}]", lines.get(key)), f"{key}: item {i + 1} is not a phrase"))
-    common = [fold(p.strip()) for p in data.get("all") or []]
+    common = [p.strip() for p in data.get("all") or []]
     folded: dict[str, re.Pattern[str] | None] = {}
+    exact: dict[str, re.Pattern[str] | None] = {}
     count = len(common)
     for lang in LANGS:
-        own = [fold(p.strip()) for p in data.get(lang) or []]
+        own = [p.strip() for p in data.get(lang) or []]
         count += len(own)
-        folded[lang] = _phrase_pattern(common + own)
-    return BannedPhrases(folded, count)
+        folded[lang] = _phrase_pattern([fold(p) for p in common + own])
+        exact[lang] = _phrase_pattern([_marked(p) for p in common + own])
+    return BannedPhrases(folded, count, exact)
+
+
+def _marked(text: str) -> str:
+    """Lower case with accents kept (NFC), for matching a sentence that carries its accents."""
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def _has_marks(text: str) -> bool:
+    return any(unicodedata.combining(ch) for ch in unicodedata.normalize("NFD", text)) or "đ" in text.casefold()
 
 
 def _key_lines(file: str) -> dict[str, int]:
@@ -114,8 +127,11 @@ class BannedPhraseRule:
         banned: BannedPhrases | None = self.prompts.yaml(BANNED_FILE, None, parse_banned)
         if banned is None:
             return None
-        pattern = banned.folded.get(lang)
-        m = pattern.search(fold(sentence)) if pattern is not None else None
+        if _has_marks(sentence):  # a sentence with accents is matched with accents, a bare one folded
+            pattern, text = banned.exact.get(lang), _marked(sentence)
+        else:
+            pattern, text = banned.folded.get(lang), fold(sentence)
+        m = pattern.search(text) if pattern is not None else None
         if m:
             return GuardVerdict(False, f"banned phrase {m.group(0)!r} ({BANNED_FILE})", self.name)
         return None

@@ -1,4 +1,4 @@
-"""Regression: a voucher code that starts with a connector word ("GIAMSOC" after "mã") is read whole."""
+"""Guard regressions found by running the show: voucher codes read whole, accents respected."""
 
 from __future__ import annotations
 
@@ -23,3 +23,10 @@ def test_the_products_own_voucher_passes_and_a_made_up_one_does_not(tmp_path: Pa
     facts = TurnFacts(products=[shirt])
     assert guard.check("Nhớ dùng mã GIAMSOC lúc thanh toán nhé.", "vi", facts).ok
     assert not guard.check("Nhớ dùng mã GIAM90 lúc thanh toán nhé.", "vi", facts).ok
+
+
+def test_banned_phrases_keep_accents_when_the_sentence_has_them() -> None:
+    guard = SentenceGuard(PromptBook(PROMPTS_DIR))
+    assert guard.check("Bạn chưa khỏi ốm thì nghỉ ngơi nha.", "vi", TurnFacts()).ok  # "not yet well"
+    assert not guard.check("Sản phẩm này chữa khỏi mụn.", "vi", TurnFacts()).ok  # "cures"
+    assert not guard.check("san pham nay chua khoi mun", "vi", TurnFacts()).ok  # typed without accents
