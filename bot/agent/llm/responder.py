@@ -197,6 +197,9 @@ class LlmResponder:
         reason = f"{verdict.rule}: {verdict.reason}"
         self.last_blocks.append((sentence, reason))
         log.warning("guard blocked an llm sentence (%s)", reason)
+        rephrased = verdict.replacement  # a market rule's own fix (最好 -> 很好) keeps the model's sentence
+        if rephrased and self.guard.check(rephrased, question.lang, facts).ok:
+            return rephrased
         if replaced:
             return None
         replacement = self.guard.grounded_replacement(question, facts)
