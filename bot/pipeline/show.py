@@ -71,6 +71,7 @@ class Show(StageHooks):
         self.resolve_pin = resolve_pin
         self.images = images or {}  # sku -> product image file that exists
         self.room_lang = room_lang
+        self._cards: dict[str, ProductCard | None] = {}
         self.pinned_by_agent: list[str] = []  # filled by the LLM's pin tool; applied between lines
         self.state = ShowState()
         self.ledger = ReplyLedger(self._reply_spoken)
@@ -253,7 +254,14 @@ class Show(StageHooks):
         self.ledger.done(reply_id, t, cut)
 
     def card_for(self, sku: str | None) -> ProductCard | None:
-        p = self.catalog.get(sku) if sku else None
+        if sku is None:
+            return None
+        if sku not in self._cards:  # called every frame: build each card once (the catalog is fixed per show)
+            self._cards[sku] = self._make_card(sku)
+        return self._cards[sku]
+
+    def _make_card(self, sku: str) -> ProductCard | None:
+        p = self.catalog.get(sku)
         if p is None:
             return None
         price = format_money(p.price, p.currency)
