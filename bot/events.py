@@ -160,17 +160,29 @@ ReplyKind = Literal["answer", "thanks", "greeting", "script", "filler", "disclos
 
 @dataclass(kw_only=True, slots=True)
 class ReplyPlan:
-    """A line the director decided to say: why (trigger), what kind, in which language."""
+    """A line the director decided to say: why (trigger), what kind, in which language.
+
+    `triggers` lists every event the line answers, oldest first (DESIGN §2.7); `trigger` is the
+    first of them. `yieldable` lines (run-of-show) give way at a sentence end when a question waits.
+    """
 
     id: int
     kind: ReplyKind
     lang: Lang
     t_received: float
     trigger: LiveEvent | None = None
+    triggers: list[LiveEvent] = field(default_factory=list)
     skus: list[str] = field(default_factory=list)
     merged: int = 0  # how many other events this line also answers (merged joins, clustered questions)
     variant: str | None = None
     llm: str = "offline"
+    yieldable: bool = False
+
+    def __post_init__(self) -> None:
+        if self.trigger is not None and not self.triggers:
+            self.triggers = [self.trigger]
+        elif self.trigger is None and self.triggers:
+            self.trigger = self.triggers[0]
 
 
 @dataclass(kw_only=True, slots=True)
@@ -184,6 +196,9 @@ class Sentence:
     last: bool = False
     skus: list[str] = field(default_factory=list)
     expression: str = "neutral"
+    pace: float = 1.0  # speaking-rate factor the director asks for (a little faster while questions wait)
+    filler: bool = False  # "để em xem nha" while the model thinks: reported as its own line (§2.7)
+    answers: tuple[str, ...] = ()  # keys of the waiting questions this sentence answers (the board hides them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +267,22 @@ class SpokenReply:
         if self.t_first_audio is None or self.plan.trigger is None:
             return None
         return round((self.t_first_audio - self.plan.t_received) * 1000.0, 1)
+
+
+@dataclass(kw_only=True, slots=True)
+class ScreenAnswer:
+    """A short answer shown on the on-screen board (DESIGN §2.7 `screen`), not spoken.
+
+    The board shows it within a second of the question and hides it when the voice reaches
+    the question (or the question is forgotten); the store logs it when hidden.
+    """
+
+    key: str
+    triggers: list[Comment]
+    text: str
+    skus: list[str] = field(default_factory=list)
+    t_shown: float = 0.0
+    t_hidden: float | None = None
 
 
 @dataclass(kw_only=True, slots=True)

@@ -32,6 +32,18 @@ _NAME_DROP = re.compile(r"[\d#@]+")
 # An e-mail address or a web address in a nickname is personal data or an ad: never said aloud.
 _NAME_CONTACT = re.compile(r"\S+@\S+|\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}\b", re.I)
 _GENERIC_NAME = {"vi": "bạn", "zh": "亲", "en": "friend"}
+_SOLD_OUT = {"vi": "hết hàng", "zh": "售罄", "en": "sold out"}
+_OTHERS = {"vi": "{n} bạn nữa", "zh": "另外{n}位朋友", "en": "{n} others"}
+
+
+def address_many(names: list[str], others: int, lang: Lang) -> str:
+    """'Lan, Tuấn và 2 bạn nữa' / 'Lan、Tuấn和另外2位朋友' / 'Lan, Tuấn and 2 others'."""
+    from bot.language.templates import join_names
+
+    parts = list(names)
+    if others > 0:
+        parts.append(_OTHERS[lang].format(n=others))
+    return join_names(parts, lang)
 _HAPPY = {"greeting", "buy"}
 _Say = Callable[..., str]  # say(section, product=None, **fields) -> one filled template line
 
@@ -104,19 +116,40 @@ class OfflineResponder:
 
     def answer(self, question: Question) -> Reply:
         """The whole reply at once; never raises for a template problem (bundled lines take over)."""
+        return self.clause(question, [])
+
+    def clause(self, question: Question, names: list[str], others: int = 0, *,
+               brief: bool = False, extras: bool = True) -> Reply:
+        """Sentences (in question.lang) answering `question` addressed to `names` (+ `others` more viewers)."""
         seed = self.seed + self._turn
         self._turn += 1
+        name = address_many(names, others, question.lang) if names else None
         try:
-            return self._answer(question, load_templates(self.book), seed)
+            return self._answer(question, load_templates(self.book), seed, name, brief)
         except TemplateError as exc:
             log.warning("templates could not serve a reply (%s); bundled templates answer", exc)
-            return self._answer(question, bundled_templates(), seed)
+            return self._answer(question, bundled_templates(), seed, name, brief)
+
+    def board_line(self, question: Question) -> str | None:
+        """Compact on-screen facts for the question ('Áo thun đỏ · 199.000đ · còn 12'); None when unanswerable."""
+        if not question.products or question.hostile:
+            return None
+        parts: list[str] = []
+        for p in question.products[:2]:
+            now = p.promo_price if p.promo_price is not None else p.price
+            facts = [display_name(p, question.lang)[:1].upper() + display_name(p, question.lang)[1:],
+                     format_money(now, p.currency)]
+            if not p.in_stock:
+                facts.append(_SOLD_OUT[question.lang])
+            parts.append(" · ".join(facts))
+        return " | ".join(parts)
 
     # -- composition ---------------------------------------------------------------------------
 
-    def _answer(self, q: Question, templates: Templates, seed: int) -> Reply:
+    def _answer(self, q: Question, templates: Templates, seed: int, name: str | None = None,
+                brief: bool = False) -> Reply:
         lang = q.lang
-        name = viewer_address(q.comment, lang)
+        name = name or viewer_address(q.comment, lang)
 
         def say(section: str, product: Product | None = None, **fields: object) -> str:
             values: dict[str, object] = {"name": name, **fields}
@@ -151,7 +184,8 @@ class OfflineResponder:
                 lines.append(say("ask_which_no_current"))
         else:
             for product in named:
-                lines.extend(self._about(q.intent, product, say, lang))
+                about = self._about(q.intent, product, say, lang)
+                lines.extend(about[:1] if brief and product.in_stock else about)
         return Reply(sentences=[_capitalized(s) for s in split_sentences(" ".join(lines), lang)], skus=skus,
                      expression="happy" if q.intent in _HAPPY and not q.hostile else "neutral")
 

@@ -1,8 +1,11 @@
 """One turn: the director's draft becomes guarded sentences, streamed as soon as each is ready.
 
-Answers come from the responder (LLM or offline); if it fails, the offline responder answers.
-Every sentence, whatever wrote it, passes the guard before it may be spoken; a blocked
-answer sentence is replaced by a grounded one, any other blocked line is dropped.
+An answer line is a list of clauses. A clause the catalog answers (price, stock, size, promo,
+buy) is composed at once by the offline responder, whatever brain is on: a viewer never waits for
+a model to state a fact. An open clause goes to the responder (LLM or offline) within its
+deadline; if the model fails, the offline responder answers. Every sentence, whatever wrote it,
+passes the guard in its own language; a blocked answer sentence is replaced by a grounded one,
+any other blocked line is dropped.
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from bot.agent.responder import Question, Responder
+from bot.agent.offline import OfflineResponder, viewer_address
+from bot.agent.responder import AnswerClause, FillerText, Question, Responder
 from bot.director.director import LineDraft
-from bot.events import Sentence
+from bot.events import Lang, Sentence
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +27,24 @@ log = logging.getLogger(__name__)
 class GuardedText:
     text: str
     blocked: tuple[str, str] | None = None  # (original sentence, reason) when it was replaced/dropped
+
+
+@dataclass(slots=True)
+class _Raw:
+    text: str
+    lang: Lang
+    clause: AnswerClause | None = None
+    filler: bool = False
+
+
+def clause_names(clause: AnswerClause) -> list[str]:
+    """The names a clause says: each asker once, cleaned of emoji and digits, in the clause's language."""
+    names: list[str] = []
+    for c in clause.comments:
+        name = viewer_address(c, clause.lang)
+        if name not in names:
+            names.append(name)
+    return names
 
 
 class TurnWriter:
@@ -42,45 +64,79 @@ class TurnWriter:
         facts = self.facts_for(draft)
         index = 0
         seen: set[str] = set()
+        replaced: set[int] = set()  # clauses that already got a grounded replacement
         async for raw in self._raw(draft):
-            text = " ".join(raw.split())
+            text = " ".join(raw.text.split())
             if not text or text in seen:
                 continue
-            verdict = self.guard.check(text, plan.lang, facts)  # type: ignore[attr-defined]
+            verdict = self.guard.check(text, raw.lang, facts)  # type: ignore[attr-defined]
             if not verdict.ok:
                 reason = f"{verdict.rule}: {verdict.reason}" if verdict.rule else str(verdict.reason)
                 on_block(text, reason)
                 log.info("guard blocked a sentence of reply %d (%s)", plan.id, reason)
                 rephrased = getattr(verdict, "replacement", None)
-                if rephrased and rephrased not in seen and self.guard.check(rephrased, plan.lang, facts).ok:  # type: ignore[attr-defined]
+                if rephrased and rephrased not in seen and self.guard.check(rephrased, raw.lang, facts).ok:  # type: ignore[attr-defined]
                     text = rephrased  # the rule's own fix (e.g. 最好 -> 很好) keeps the line, whoever wrote it
                 else:
-                    # Only an answer that has said nothing yet gets a grounded replacement; later
-                    # blocked sentences are dropped so the host does not repeat the price line.
-                    if draft.question is None or self.replacement is None or index > 0:
+                    # Only a clause that has had no replacement yet gets a grounded one; later blocked
+                    # sentences are dropped so the host does not repeat the price line.
+                    question = raw.clause.question if raw.clause is not None else draft.question
+                    if question is None or self.replacement is None or id(raw.clause) in replaced:
                         continue
-                    text = self.replacement(draft.question, facts)
-                    if not text or text in seen or not self.guard.check(text, plan.lang, facts).ok:  # type: ignore[attr-defined]
+                    replaced.add(id(raw.clause))
+                    text = self.replacement(question, facts)
+                    if not text or text in seen or not self.guard.check(text, raw.lang, facts).ok:  # type: ignore[attr-defined]
                         continue
             seen.add(text)
             if draft.max_sentences and index >= draft.max_sentences:
                 break
-            yield Sentence(reply_id=plan.id, index=index, text=text, lang=plan.lang,
-                           skus=list(plan.skus), expression=draft.expression)
+            filler_id = draft.filler_plan.id if raw.filler and draft.filler_plan is not None else None
+            yield Sentence(reply_id=filler_id or plan.id, index=index, text=text, lang=raw.lang,
+                           skus=list(plan.skus), expression=draft.expression, pace=draft.pace,
+                           filler=filler_id is not None,
+                           answers=raw.clause.keys if raw.clause is not None else ())
             index += 1
 
-    async def _raw(self, draft: LineDraft) -> AsyncIterator[str]:
+    async def _raw(self, draft: LineDraft) -> AsyncIterator[_Raw]:
+        lang = draft.plan.lang
         for s in draft.sentences:  # fixed lines, or the lead-in of an answer
-            yield s
-        if draft.question is None:
+            yield _Raw(s, lang)
+        if draft.clauses:
+            for clause in draft.clauses:
+                if clause.lead:
+                    yield _Raw(clause.lead, clause.lang, clause)
+                async for raw in self._clause(draft, clause):
+                    yield raw
+        elif draft.question is not None:
+            clause = AnswerClause(question=draft.question, comments=[draft.question.comment],
+                                  others=draft.question.others)
+            async for raw in self._clause(draft, clause):
+                yield raw
+
+    async def _clause(self, draft: LineDraft, clause: AnswerClause) -> AsyncIterator[_Raw]:
+        offline = self.fallback if isinstance(self.fallback, OfflineResponder) else None
+        if offline is not None and (clause.from_catalog or self.responder is self.fallback):
+            for s in offline.clause(clause.question, clause_names(clause), clause.others, brief=clause.brief,
+                                    extras=clause.extras).sentences:
+                yield _Raw(s, clause.lang, clause)
             return
+        async for raw in self._open(draft, clause, offline):
+            yield raw
+
+    async def _open(self, draft: LineDraft, clause: AnswerClause,
+                    offline: OfflineResponder | None) -> AsyncIterator[_Raw]:
+        """An open question: the responder (the model) within its deadline, the offline answer if it fails."""
+        q = clause.question
         said_any = False
         t0 = time.perf_counter()
         draft.plan.llm = self.responder.name
         try:
-            async for s in self.responder.respond(draft.question):
+            async for s in self.responder.respond(q):
+                if isinstance(s, FillerText):
+                    yield _Raw(str(s), clause.lang, clause, filler=True)
+                    continue
                 said_any = True
-                yield s
+                yield _Raw(s, clause.lang, clause)
             if getattr(self.responder, "last_fallback_reason", None):
                 draft.plan.llm = self.fallback.name  # the model failed this turn; the offline responder spoke
             return
@@ -91,5 +147,11 @@ class TurnWriter:
             draft.plan.llm = self.fallback.name
         if said_any and self.responder is self.fallback:
             return
-        async for s in self.fallback.respond(draft.question):
-            yield s
+        if offline is not None:
+            names = clause_names(clause)
+            for s in offline.clause(q, names, clause.others, brief=clause.brief, extras=clause.extras).sentences:
+                yield _Raw(s, clause.lang, clause)
+            return
+        async for s in self.fallback.respond(q):
+            yield _Raw(s, clause.lang, clause)
+

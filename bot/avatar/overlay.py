@@ -96,6 +96,35 @@ class OverlayPainter:
     def card(self, product: ProductCard) -> Patch:
         return self._cached(("card", product), lambda: self._card(product))
 
+    def board(self, rows: tuple[str, ...]) -> Patch:
+        return self._cached(("board", rows), lambda: self._board(rows))
+
+    def _board(self, rows: tuple[str, ...]) -> Patch:
+        """Answer board: one pill per waiting question, newest at the bottom, each on one line."""
+        x_f, bottom_f, w_f = self.layout.board
+        size, pad, gap = self._px(21), self._px(10), self._px(6)
+        max_w = w_f * self.width - 2 * pad
+        shown = rows[-self.layout.board_rows:]
+        lines = []
+        for row in shown:
+            ln = wrap(self.fonts, row, size, max_w)
+            lines.append(ln[0] + ("…" if len(ln) > 1 else "") if ln else "")
+        row_h = round(size * 1.55)
+        h = max(1, len(lines) * (row_h + gap) - gap)
+        w = round(min(max_w, max((self.fonts.length(ln, size) for ln in lines), default=0)) + 2 * pad)
+        img = Image.new("RGBA", (max(1, w), h), (0, 0, 0, 0))
+        d = ImageDraw.Draw(img)
+        for i, ln in enumerate(lines):
+            top = i * (row_h + gap)
+            lw = round(self.fonts.length(ln, size) + 2 * pad)
+            d.rounded_rectangle((0, top, lw - 1, top + row_h - 1), radius=row_h // 2, fill=(255, 255, 255, 215))
+            name, sep, rest = ln.partition(" · ")
+            draw_text(d, self.fonts, (pad, top + row_h / 2 + size * 0.36), name + sep, size, ACCENT)
+            if rest:
+                draw_text(d, self.fonts, (pad + self.fonts.length(name + sep, size), top + row_h / 2 + size * 0.36),
+                          rest, size, INK)
+        return Patch.from_image(img, round(x_f * self.width), round(bottom_f * self.height) - h, crop=False)
+
     def _label(self, text: str) -> Patch:
         size, pad = self._px(22), self._px(12)
         tw = self.fonts.length(text, size)

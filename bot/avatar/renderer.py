@@ -33,6 +33,7 @@ class AvatarState:
     caption: str = ""
     product: ProductCard | None = None
     label: str = ""  # AI-disclosure label, always drawn when set
+    board: tuple[str, ...] = ()  # on-screen answers to waiting questions ("@Lan · Áo thun đỏ · 199.000đ")
 
 
 @runtime_checkable

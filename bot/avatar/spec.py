@@ -39,6 +39,8 @@ class LayoutSpec:
     card: tuple[float, float, float] = (0.04, 0.135, 0.44)  # x, top, width
     caption: tuple[float, float, float] = (0.05, 0.785, 0.78)  # x, bottom, width
     caption_lines: int = 3
+    board: tuple[float, float, float] = (0.04, 0.635, 0.66)  # answer board: x, bottom, width (rows stack up)
+    board_rows: int = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +139,8 @@ def parse_sprite_spec(folder: Path, data: dict[str, Any]) -> SpriteSpec:
             card=tuple(layout_t.get("card", layout_d.card)),
             caption=tuple(layout_t.get("caption", layout_d.caption)),
             caption_lines=int(layout_t.get("caption_lines", layout_d.caption_lines)),
+            board=tuple(layout_t.get("board", layout_d.board)),
+            board_rows=int(layout_t.get("board_rows", layout_d.board_rows)),
         )
         fps = int(data.get("fps", 25))
         return SpriteSpec(

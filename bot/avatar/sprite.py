@@ -187,6 +187,8 @@ class SpriteAvatar:
         self._mouths[(mouth_set, self.viseme_at(state))].blit(frame, dx, dy)
         if state.product is not None:
             self.overlays.card(state.product).blit(frame)
+        if state.board:
+            self.overlays.board(state.board).blit(frame)
         if state.caption:
             self.overlays.caption(state.caption).blit(frame)
         if state.label:

@@ -1,8 +1,9 @@
 """The director: when the host is about to be free, decide the one thing worth saying next.
 
-Order of business: moderator lines, the AI disclosure when due, then viewers (answers,
-thanks at the end of a gift streak, merged greetings), and the run-of-show when nobody is
-asking. Thanks and greetings are rate-limited so they never crowd out answers.
+Order of business: moderator lines, the AI disclosure when due, then waiting questions (one
+line answers as many viewers as fit, see answer_plan), then thanks and greetings (merged
+when they piled up), and the run-of-show when nobody is asking. In a busy room thanks,
+greetings and pitches get a turn only after a few answer lines, so they never crowd answers out.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ import logging
 from collections import deque
 from dataclasses import dataclass, field
 
-from bot.agent.responder import Question
+from bot.agent.offline import split_sentences
+from bot.agent.responder import AnswerClause, Question
 from bot.catalog.model import Catalog, Product
+from bot.director.answer_plan import AnswerBudget, make_clause, plan_line
 from bot.director.controls import ModeratorCommand
-from bot.director.lines import LineWriter
+from bot.director.lines import LineWriter, address
 from bot.director.run_of_show import ShowCursor, load_show
 from bot.director.variants import VariantSchedule
 from bot.events import Comment, Gift, GiftInfo, Join, Lang, LiveEvent, ReplyKind, ReplyPlan
+from bot.language.templates import join_names
 from bot.prompts.book import PromptBook
 from bot.triage.room_triage import Triage
 
@@ -34,8 +38,11 @@ class DirectorSettings:
     quiet_prompt_every: int = 4  # every Nth script line is an engagement prompt instead
     disclosure_interval_s: float = 600.0  # spoken "I am an AI host"; 0 = only at the start
     big_gift_value: int = 100  # diamonds: thanked even before waiting questions
-    brief_when_waiting: int = 2  # this many questions waiting: answer in one sentence
+    brief_when_waiting: int = 1  # this many other questions waiting: answers shrink to the fact asked
+    courtesy_after_answers: int = 3  # in a busy room, thanks/greetings wait for this many answer lines
     pitch_every_s: float = 40.0  # in a busy room, one run-of-show line at least this often (0 = never)
+    pace_per_waiting: float = 0.04  # speaking faster by this much per waiting question (the voice bounds it)
+    pace_max: float = 1.15
     room_lang: Lang = "vi"
     variant: str | None = None
 
@@ -51,6 +58,9 @@ class LineDraft:
     expression: str = "neutral"
     numbers: set[str] = field(default_factory=set)  # figures this line may state (gift counts, "3 others")
     max_sentences: int = 0  # 0 = as many as the responder says; a busy room gets short answers
+    clauses: list[AnswerClause] = field(default_factory=list)  # an answer line: one clause per question group
+    pace: float = 1.0  # speaking-rate factor for this line (a little faster while questions wait)
+    filler_plan: ReplyPlan | None = None  # the id a filler line gets if the model is late (its own entry)
 
 
 class Director:
@@ -72,6 +82,9 @@ class Director:
         self._last_greeting_t = -1e9
         self._last_moment_t = -1e9
         self._last_disclosure_t: float | None = None
+        self._extras_t: dict[str, float] = {}  # sku -> when its voucher / list price was last said
+        self._resume: LineDraft | None = None  # the rest of a script line that gave way to a question
+        self.budget = AnswerBudget()
         self._script_lines = 0
         self.last_line_end = 0.0
         self.current_sku: str | None = None
@@ -117,32 +130,25 @@ class Director:
             return self._fixed("disclosure", now, [self.lines.disclosure(self.s.room_lang, self._next_id)],
                                expression="smile")
         waiting = len(self.triage.questions) > 0
-        streak = self.triage.take_streak()
-        if streak is not None:
-            if not waiting or streak.value >= self.s.big_gift_value or self._last_kind == "answer":
-                lang = self._viewer_lang(streak.user.id)
-                text = self.lines.thanks_gift(streak, lang, self._next_id)
-                trigger = Gift(t=streak.t_last, user=streak.user, streak_end=True,
-                               gift=GiftInfo(streak.gift, streak.count, streak.diamonds))
-                draft = self._fixed("thanks", streak.t_last, [text], lang=lang, expression="smile", trigger=trigger)
-                draft.numbers.add(str(streak.count))
-                return draft
-            self.triage.finished_streaks.append(streak)  # after the answer
-        # A greeting may go before waiting questions once two answers were given in a row,
-        # so newcomers are welcomed in a busy room too, but never crowd the answers out.
-        greet_now = len(self.triage.joins) and now - self._last_greeting_t >= self.s.greeting_interval_s \
-            and (not waiting or self._answers_in_a_row >= 2)
-        # Keep the run-of-show going in a busy room too: after two answers in a row, once every
+        big = self.triage.biggest_streak()
+        if big is not None and big.value >= self.s.big_gift_value:
+            return self._thanks(now)  # a big gift is thanked at once, even in a busy room
+        busy_turn = not waiting or self._answers_in_a_row >= self.s.courtesy_after_answers
+        if big is not None and busy_turn:
+            return self._thanks(now)
+        greet_now = bool(len(self.triage.joins)) and now - self._last_greeting_t >= self.s.greeting_interval_s \
+            and busy_turn
+        # Keep the run-of-show going in a busy room too: after two answer lines in a row, once every
         # pitch_every_s, the current product gets a line (that is what sells).
         if waiting and not greet_now and self.s.pitch_every_s and self._answers_in_a_row >= 2 \
                 and now - self._last_script_t >= self.s.pitch_every_s:
             pitch = self._script(now, prompts_allowed=False)
             if pitch is not None:
                 return pitch
-        if not greet_now:
-            item = self.triage.take_question(now)
-            if item is not None:
-                return self._answer(item.question, now)
+        if waiting and not greet_now:
+            draft = self._answer_waiting(now)
+            if draft is not None:
+                return draft
         if greet_now:
             moment = self.triage.take_moment("join")
             if moment is not None:
@@ -165,32 +171,123 @@ class Director:
             return self._script(now)
         return None
 
-    def _answer(self, q: Question, now: float) -> LineDraft:
+    def _thanks(self, now: float) -> LineDraft:
+        """Thank finished gift streaks: one by name with its count, or several merged in one short line."""
+        streaks = self.triage.take_streaks()
+        first = streaks[0]
+        lang = self._viewer_lang(first.user.id)
+        triggers = [Gift(t=st.t_last, user=st.user, streak_end=True, gift=GiftInfo(st.gift, st.count, st.diamonds))
+                    for st in streaks]
+        if len(streaks) == 1:
+            text = self.lines.thanks_gift(first, lang, self._next_id)
+            draft = self._fixed("thanks", first.t_last, [text], lang=lang, expression="smile", trigger=triggers[0])
+            draft.numbers.add(str(first.count))
+            return draft
+        lang = self.s.room_lang  # several viewers: the room's language
+        text, others = self.lines.thanks_gifts(streaks, lang, self._next_id)
+        draft = self._fixed("thanks", min(st.t_last for st in streaks), [text], lang=lang, expression="smile",
+                            merged=len(streaks) - 1)
+        draft.plan.triggers = sorted(triggers, key=lambda g: g.t)
+        draft.plan.trigger = draft.plan.triggers[0]
+        draft.numbers.add(str(others))
+        return draft
+
+    def _answer_waiting(self, now: float) -> LineDraft | None:
+        """One line answering as many waiting viewers as fit (see answer_plan)."""
+        waiting = self.triage.waiting_questions(now)
+        for item in waiting:
+            self._resolve_current(item.question)  # "còn size M không?" asks about the product on screen
+        groups = plan_line(waiting, now, self.budget)
+        if not groups:
+            return None
+        taken = [[it for it in (self.triage.take_question_key(p.key, now) for p in g) if it is not None]
+                 for g in groups]
+        taken = [g for g in taken if g]
+        if not taken:
+            return None
+        left = len(self.triage.questions)
+        brief = left >= self.s.brief_when_waiting or len(taken) > 1
+        clauses: list[AnswerClause] = []
+        for g in taken:
+            skus = [pr.sku for it in g for pr in it.question.products]
+            extras = not brief or all(now - self._extras_t.get(sku, -1e9) >= self.budget.extras_every_s
+                                      for sku in skus)
+            clause = make_clause(g, now, brief=brief, extras=extras, budget=self.budget)
+            self._resolve_current(clause.question)
+            if clause.late:
+                names = list(dict.fromkeys(address(c.user, clause.lang) for c in clause.comments[:2]))
+                clause.lead = self.lines.asked_earlier(join_names(names, clause.lang), clause.lang, self._next_id)
+            if extras:
+                for sku in skus:
+                    self._extras_t[sku] = now
+            clauses.append(clause)
+        return self._answer_clauses(clauses, now, waiting_after=left)
+
+    def _resolve_current(self, q: Question) -> None:
         if not q.products and q.intent in _ABOUT_CURRENT and self.current_sku and not q.hostile:
             current = self.catalog.get(self.current_sku)
             if current is not None:
                 q.products = [current]  # "giá bao nhiêu?" in a live room means the product on screen
-        products = list(q.products)
-        if products:
-            self.current_sku = products[0].sku
-            self.triage.current_product = products[0]
-            plan = load_show(self.prompts)
-            if plan is not None:
-                self.cursor.jump_to(plan, products[0].sku, now)
         if q.current_product is None and self.current_sku:
             q.current_product = self.catalog.get(self.current_sku)
-        plan = self._plan("answer", q.lang, q.comment.t, trigger=q.comment,
-                          skus=[p.sku for p in products], merged=q.others)
-        busy = len(self.triage.questions) >= self.s.brief_when_waiting
-        draft = LineDraft(plan=plan, question=q, products=products, expression="neutral",
-                          max_sentences=1 if busy else 0)
-        if q.others >= 2 and products:
-            # "nhiều bạn hỏi giá áo đỏ…": one answer for the crowd, and the crowd hears it is for them
-            draft.sentences = [self.lines.many_asked(products[0], q.lang, plan.id)]
-            draft.max_sentences += 1 if draft.max_sentences else 0
+
+    def _answer_clauses(self, clauses: list[AnswerClause], now: float, waiting_after: int = 0) -> LineDraft:
+        products: list[Product] = []
+        for c in clauses:
+            products += [p for p in c.question.products if p not in products]
+        if products:
+            self._show_product(products[0], now)
+        triggers = sorted((cm for c in clauses for cm in c.comments), key=lambda cm: cm.t)
+        first = clauses[0]
+        plan = self._plan("answer", first.lang, triggers[0].t if triggers else now,
+                          trigger=triggers[0] if triggers else first.question.comment,
+                          skus=[p.sku for p in products], merged=sum(c.others for c in clauses))
+        plan.triggers = list(triggers) or [first.question.comment]
+        plan.yieldable = not first.brief  # a full answer's extras give way when a question arrives
+        pace = min(self.s.pace_max, 1.0 + self.s.pace_per_waiting * waiting_after)
+        draft = LineDraft(plan=plan, question=first.question, products=products, clauses=clauses, pace=pace)
+        draft.numbers.update(str(c.others) for c in clauses if c.others)  # "Lan và 2 bạn nữa"
+        if not first.from_catalog:
+            draft.filler_plan = ReplyPlan(id=self._reserve_id(), kind="filler", lang=first.lang,
+                                          t_received=plan.t_received, trigger=plan.trigger,
+                                          triggers=list(plan.triggers), skus=list(plan.skus))
         return draft
 
+    def _show_product(self, product: Product, now: float) -> None:
+        self.current_sku = product.sku
+        self.triage.current_product = product
+        plan = load_show(self.prompts)
+        if plan is not None:
+            self.cursor.jump_to(plan, product.sku, now)
+
+    def _reserve_id(self) -> int:
+        rid = self._next_id
+        self._next_id += 1
+        return rid
+
+    def _answer(self, q: Question, now: float) -> LineDraft:
+        """Answer one question now (a moderator's /answer): a full answer, one clause."""
+        self._resolve_current(q)
+        clause = AnswerClause(question=q, comments=[q.comment], others=q.others)
+        return self._answer_clauses([clause], now, waiting_after=len(self.triage.questions))
+
+    def resume_later(self, draft: LineDraft, from_index: int) -> None:
+        """A script line gave way to a question after sentence `from_index`: say the rest later."""
+        rest = draft.sentences[from_index:]
+        if draft.plan.kind == "script" and rest:
+            self._resume = LineDraft(plan=draft.plan, sentences=rest, products=list(draft.products),
+                                     expression=draft.expression)
+
     def _script(self, now: float, prompts_allowed: bool = True) -> LineDraft | None:
+        if self._resume is not None:
+            old, self._resume = self._resume, None
+            self._last_script_t = now
+            draft = self._fixed("script", now, old.sentences, lang=old.plan.lang, skus=list(old.plan.skus),
+                                expression=old.expression)
+            draft.products = old.products
+            draft.plan.variant = old.plan.variant
+            draft.plan.yieldable = True
+            return draft
         show = load_show(self.prompts)
         if show is None and not prompts_allowed:
             return None
@@ -209,9 +306,11 @@ class Director:
         self.current_sku = product.sku
         self.triage.current_product = product
         text = self.lines.fill_product(line.text, product, line.lang)
-        draft = self._fixed("script", now, [text], lang=line.lang, skus=[product.sku],
+        # Sentence by sentence, so the line can give way to a question at a sentence end.
+        draft = self._fixed("script", now, split_sentences(text, line.lang), lang=line.lang, skus=[product.sku],
                             expression="excited" if line.is_offer else "neutral")
         draft.products = [product]
+        draft.plan.yieldable = True  # a question that arrives is answered at the next sentence end
         draft.plan.variant = line.variant or draft.plan.variant  # main segments: the session's variant
         return draft
 

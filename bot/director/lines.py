@@ -43,6 +43,25 @@ class LineWriter:
         return render_template(self.prompts, "thanks_gift", lang, seed, name=address(streak.user, lang),
                                gift=gift, count=streak.count)
 
+    def thanks_gifts(self, streaks: list[GiftStreak], lang: Lang, seed: int, named: int = 3) -> tuple[str, int]:
+        """One line thanking several gifters ("cảm ơn Minh, Hoa và 3 bạn đã tặng quà"); returns (line, others)."""
+        from bot.language.templates import join_names
+
+        names: list[str] = []
+        for st in streaks:
+            name = address(st.user, lang)
+            if name not in names:
+                names.append(name)
+        others = max(0, len(names) - named)
+        who = join_names(names[:named], lang)
+        if others:
+            return render_template(self.prompts, "thanks_gifts_more", lang, seed, names=who, others=others), others
+        return render_template(self.prompts, "thanks_gifts", lang, seed, names=who), 0
+
+    def asked_earlier(self, names: str, lang: Lang, seed: int) -> str:
+        """The lead-in for a question asked a while ago ("Lúc nãy Hoa có hỏi nè.")."""
+        return render_template(self.prompts, "asked_earlier", lang, seed, name=names)
+
     def thanks_moment(self, moment: MergedMoment, lang: Lang, seed: int) -> str:
         from bot.language.templates import join_names
 

@@ -156,10 +156,11 @@ def build_show(opts: ShowOptions) -> Show:
 
     def facts_for(draft: LineDraft) -> TurnFacts:
         products = list(draft.products)
-        if draft.question is not None:
-            products += [p for p in draft.question.products if p not in products]
-            if draft.question.current_product is not None and draft.question.current_product not in products:
-                products.append(draft.question.current_product)
+        questions = [c.question for c in draft.clauses] or ([draft.question] if draft.question is not None else [])
+        for q in questions:
+            products += [p for p in q.products if p not in products]
+            if q.current_product is not None and q.current_product not in products:
+                products.append(q.current_product)
         return TurnFacts(products=products, extra_numbers=set(draft.numbers))
 
     turn = TurnWriter(responder, offline, guard, facts_for, guard.grounded_replacement)
@@ -205,11 +206,25 @@ def build_show(opts: ShowOptions) -> Show:
         return best[0][0].sku if best else None
 
     store = StoreWriter(opts.db or s.db)
+
+    def board_facts(question: Question) -> str | None:
+        """The board's short answer, checked by the same guard as the voice (no unbacked figure on screen)."""
+        text = offline.board_line(question)
+        if not text:
+            return None
+        facts = TurnFacts(products=list(question.products))
+        return text if guard.check(text, question.lang, facts).ok else None
+
+    from bot.agent.offline import viewer_address
+    from bot.director.answer_board import AnswerBoard
+
+    board = AnswerBoard(board_facts, viewer_address, on_hidden=lambda e: show.screen_hidden(e))
     show = Show(source=source, clock=clock, triage=triage, director=director, turn=turn,
                 speak=speaker.speak, renderer=renderer, fanout=fanout, catalog=catalog, store=store,
                 fps=s.fps, sample_rate=s.sample_rate, label=AI_LABELS.get(room_lang, "AI host"),
                 fast_events=fast_events, resolve_pin=resolve_pin,
-                images=product_images(catalog, opts.catalog.parent if opts.catalog else None), room_lang=room_lang)
+                images=product_images(catalog, opts.catalog.parent if opts.catalog else None), room_lang=room_lang,
+                board=board)
     show.pinned_by_agent = pinned
     if hasattr(source, "on_command"):
         source.on_command = show.command  # the console's moderator commands steer this show

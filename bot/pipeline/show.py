@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from bot.agent.turn import TurnWriter
 from bot.avatar.renderer import AvatarRenderer, ProductCard
 from bot.catalog.model import Catalog
+from bot.director.answer_board import AnswerBoard
 from bot.director.controls import ModeratorCommand
-from bot.director.director import Director
+from bot.director.director import Director, LineDraft
 from bot.events import (
     Comment,
     ConnectionHealth,
@@ -23,6 +24,8 @@ from bot.events import (
     LiveEnded,
     LiveEvent,
     ProductPinned,
+    ScreenAnswer,
+    SpeechSegment,
     SpokenReply,
     StageFrame,
 )
@@ -57,7 +60,8 @@ class Show(StageHooks):
                  catalog: Catalog, store: object, fps: int, sample_rate: int, label: str = "",
                  fast_events: list[LiveEvent] | None = None,
                  resolve_pin: Callable[[ProductPinned], str | None] | None = None,
-                 images: dict[str, str] | None = None, room_lang: str = "vi") -> None:
+                 images: dict[str, str] | None = None, room_lang: str = "vi",
+                 board: AnswerBoard | None = None) -> None:
         self.source = source
         self.clock = clock
         self.triage = triage
@@ -84,6 +88,10 @@ class Show(StageHooks):
         self.stage = FrameClock(renderer, fps, sample_rate, clock.realtime, self._write, self)
         self.triage.on_drop = self._dropped
         self.dropped_at_end = 0
+        self.board = board
+        self._drafts: dict[int, LineDraft] = {}  # lines on the stage that may give way (by reply id)
+        if board is not None:
+            self.triage.on_question = lambda item, c: board.question(item.key, item.question, c, self.clock.now())
 
     # -- running ----------------------------------------------------------------------------
     async def run(self) -> StageStats:
@@ -100,6 +108,8 @@ class Show(StageHooks):
                                  return_exceptions=True)
             await self.source.close()
             self._close_unanswered()
+            if self.board is not None:
+                self.board.close(self.clock.now())
         return stats
 
     def request_stop(self) -> None:
@@ -207,6 +217,8 @@ class Show(StageHooks):
             return
         plan = draft.plan
         self.ledger.open(plan)
+        if plan.yieldable:
+            self._drafts[plan.id] = draft
         t0 = time.perf_counter()
         sentences: asyncio.Queue = asyncio.Queue(maxsize=2)  # the agent runs at most two sentences ahead
         spoken = 0
@@ -225,6 +237,15 @@ class Show(StageHooks):
                     seg = await asyncio.to_thread(self.speak, s)
                 except Exception as exc:  # even the fallback voice failed: skip the sentence, not the show
                     log.error("speech failed for a sentence of reply %d: %s", plan.id, exc)
+                    continue
+                if s.filler and draft.filler_plan is not None:
+                    # The model is late: the filler is its own line, and the answer follows it.
+                    fp = draft.filler_plan
+                    self.ledger.open(fp)
+                    self.ledger.compute_ms(fp.id, (time.perf_counter() - t0) * 1000)
+                    self.ledger.add_sentence(fp.id, s.text, s.skus)
+                    self.stage.push(seg)
+                    self.stage.push(ReplyEnd(fp.id))
                     continue
                 if spoken == 0:
                     self.ledger.compute_ms(plan.id, (time.perf_counter() - t0) * 1000)
@@ -252,6 +273,23 @@ class Show(StageHooks):
     def reply_done(self, reply_id: int, t: float, cut: bool) -> None:
         self.director.last_line_end = t
         self.ledger.done(reply_id, t, cut)
+        self._drafts.pop(reply_id, None)
+
+    def segment_started(self, segment: SpeechSegment, t: float) -> None:
+        if self.board is not None and segment.sentence.answers:
+            self.board.voiced(segment.sentence.answers, t)
+
+    def should_yield(self, reply_id: int) -> bool:
+        return reply_id in self._drafts and len(self.triage.questions) > 0
+
+    def reply_yielded(self, reply_id: int, next_index: int, t: float) -> None:
+        draft = self._drafts.pop(reply_id, None)
+        if draft is not None:
+            log.info("reply %d gave way to a waiting question after sentence %d", reply_id, next_index)
+            self.director.resume_later(draft, next_index)
+
+    def board_lines(self, t: float) -> tuple[str, ...]:
+        return self.board.lines(t) if self.board is not None else ()
 
     def card_for(self, sku: str | None) -> ProductCard | None:
         if sku is None:
@@ -290,6 +328,10 @@ class Show(StageHooks):
 
     def _dropped(self, d: Dropped) -> None:
         self.store.log_dropped(d)  # type: ignore[attr-defined]
+
+    def screen_hidden(self, entry: ScreenAnswer) -> None:
+        """An on-screen answer went off the board: the report lists it (DESIGN §2.7 `screen`)."""
+        self.store.log_screen(entry)  # type: ignore[attr-defined]
 
     def _close_unanswered(self) -> None:
         while (item := self.triage.questions.take_best(self.clock.now())) is not None:

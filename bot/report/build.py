@@ -13,7 +13,17 @@ from bot.report.attribution import DEFAULT_WINDOW_S, OrderFacts, SpokenLine, att
 from bot.report.summary import build_summary
 from bot.store.catalog_repo import product_from_row
 from bot.store.database import StoreError, open_engine
-from bot.store.tables import DropRow, EventRow, LiveSession, OrderRow, PinRow, ProductRow, ReplyRow, ViewerRow
+from bot.store.tables import (
+    DropRow,
+    EventRow,
+    LiveSession,
+    OrderRow,
+    PinRow,
+    ProductRow,
+    ReplyRow,
+    ScreenRow,
+    ViewerRow,
+)
 
 
 def build_report(url: str, session: str | int = "last", *,
@@ -76,6 +86,7 @@ def build_report_from(conn: Connection, session: str | int = "last", *,
         "session": {"id": s.id, "source": s.source, "started": _iso(s.started), "ended": _iso(s.ended),
                     "variant": s.variant, "duration_s": round(float(last_t), 3), "counts": counts},
         "replies": replies,
+        "screen": _screen(conn, sid),
         "dropped": dropped,
         "conversions": conversions,
         "attribution_window_s": window_s,
@@ -98,8 +109,9 @@ def _replies(conn: Connection, sid: int) -> list[dict[str, Any]]:
         if r.trigger_type is not None:
             trigger = {"type": r.trigger_type, "user": r.trigger_user, "text": r.trigger_text,
                        "t": r.trigger_t}
+        triggers = list(r.triggers) if r.triggers else ([trigger] if trigger is not None else [])
         out.append({
-            "trigger": trigger, "kind": r.kind, "text": r.text, "skus": list(r.skus or []),
+            "trigger": trigger, "triggers": triggers, "kind": r.kind, "text": r.text, "skus": list(r.skus or []),
             "t_received": r.t_received, "t_first_audio": r.t_first_audio, "t_done": r.t_done,
             "latency_ms": r.latency_ms, "llm": r.llm,
             # extensions (DESIGN §2.5 allows adding keys)
@@ -107,6 +119,13 @@ def _replies(conn: Connection, sid: int) -> list[dict[str, Any]]:
             "compute_ms": r.compute_ms, "merged": r.merged,
         })
     return out
+
+
+def _screen(conn: Connection, sid: int) -> list[dict[str, Any]]:
+    """On-screen answers (DESIGN §2.7), in the order they appeared."""
+    rows = conn.execute(select(ScreenRow).where(ScreenRow.session_id == sid).order_by(ScreenRow.t_shown, ScreenRow.id))
+    return [{"triggers": list(r.triggers or []), "text": r.text, "skus": list(r.skus or []),
+             "t_shown": r.t_shown, "t_hidden": r.t_hidden} for r in rows]
 
 
 def _conversions(conn: Connection, sid: int, replies: list[dict[str, Any]], pins: list[tuple[str, float]],

@@ -60,6 +60,19 @@ class StageHooks:
 
     def reply_done(self, reply_id: int, t: float, cut: bool) -> None: ...
 
+    def segment_started(self, segment: SpeechSegment, t: float) -> None:
+        """A sentence starts playing at t (the board hides the questions it answers)."""
+
+    def should_yield(self, reply_id: int) -> bool:
+        """At a sentence end of this reply: give way now (a question is waiting)?"""
+        return False
+
+    def reply_yielded(self, reply_id: int, next_index: int, t: float) -> None:
+        """The reply gave way before its sentence `next_index`; the rest may be said later."""
+
+    def board_lines(self, t: float) -> tuple[str, ...]:
+        return ()
+
     def card_for(self, sku: str | None) -> ProductCard | None:
         return None
 
@@ -194,11 +207,17 @@ class FrameClock:
             if rid not in self._started and t - self._last_reply_end < self.breath_s - 1e-9:
                 self.queue.appendleft(item)  # the next line waits for the breath to end
                 return
+            if rid in self._started and rid == self._reply_open and self.hooks.should_yield(rid):
+                # A sentence end of a line that gives way (run-of-show): the waiting question goes first.
+                self.hooks.reply_yielded(rid, item.sentence.index, t)
+                self._drop_reply(rid, t)
+                continue
             self._segment, self._pos = item, 0
             self._reply_open = rid
             if rid not in self._started:
                 self._started.add(rid)
                 self.hooks.first_audio(rid, t)
+            self.hooks.segment_started(item, t)
 
     def _take_audio(self) -> tuple[np.ndarray, SpeechSegment | None, float]:
         seg = self._segment
@@ -223,7 +242,7 @@ class FrameClock:
             frame_index=i, t=t, segment=seg, seg_time=seg_time,
             expression=seg.sentence.expression if seg is not None else "neutral",
             caption=seg.sentence.text if seg is not None else "",
-            product=self.hooks.card_for(sku), label=self.hooks.label(),
+            product=self.hooks.card_for(sku), label=self.hooks.label(), board=self.hooks.board_lines(t),
         )
         t_render = time.perf_counter()
         image = self.renderer.render(state)
@@ -246,6 +265,10 @@ class FrameClock:
         if rid is None:
             return
         self._segment = None
+        self._drop_reply(rid, t)
+
+    def _drop_reply(self, rid: int, t: float) -> None:
+        """End reply `rid` now: its queued sentences are dropped, later ones ignored, the reply is closed cut."""
         kept: deque[StageItem] = deque()
         for item in self.queue:
             same = (isinstance(item, ReplyEnd) and item.reply_id == rid) or \

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.events import Comment, Dropped, Gift, LiveEvent, ProductPinned, Purchase, SpokenReply, Viewer
+from bot.events import Comment, Dropped, Gift, LiveEvent, ProductPinned, Purchase, ScreenAnswer, SpokenReply, Viewer
 from bot.sources.eventlog import event_to_json
-from bot.store.tables import DropRow, EventRow, MentionRow, OrderRow, PinRow, ReplyRow, ViewerRow
+from bot.store.tables import DropRow, EventRow, MentionRow, OrderRow, PinRow, ReplyRow, ScreenRow, ViewerRow
 
 _EVENT_CACHE = 50_000  # recent events kept so a reply's trigger finds its row id
 
@@ -55,14 +55,19 @@ class RowBuilder:
     def write(self, conn: Connection, batch: list[tuple[Any, ...]]) -> None:
         events = [(it[1], it[2]) for it in batch if it[0] == "event"]
         viewers = [ev.user for _, ev in events if isinstance(getattr(ev, "user", None), Viewer)]
-        viewers += [it[2].plan.trigger.user for it in batch
-                    if it[0] == "reply" and isinstance(getattr(it[2].plan.trigger, "user", None), Viewer)]
+        viewers += [tr.user for it in batch if it[0] == "reply" for tr in it[2].plan.triggers
+                    if isinstance(getattr(tr, "user", None), Viewer)]
         self._ensure_viewers(conn, viewers)
         self._write_events(conn, events)
-        drops, pins = [], []
+        drops, pins, screens = [], [], []
         for it in batch:
             kind = it[0]
-            if kind == "reply":
+            if kind == "screen":
+                e: ScreenAnswer = it[2]
+                screens.append({"session_id": it[1], "text": e.text, "triggers": [trigger_json(c) for c in e.triggers],
+                                "skus": list(e.skus), "t_shown": float(e.t_shown),
+                                "t_hidden": float(e.t_hidden) if e.t_hidden is not None else None})
+            elif kind == "reply":
                 self._write_reply(conn, it[1], it[2], it[3])
             elif kind == "drop":
                 d: Dropped = it[2]
@@ -74,6 +79,8 @@ class RowBuilder:
             conn.execute(insert(DropRow), drops)
         if pins:
             conn.execute(insert(PinRow), pins)
+        if screens:
+            conn.execute(insert(ScreenRow), screens)
 
     def _viewer_id(self, v: Viewer | None) -> int | None:
         if v is None:
@@ -153,13 +160,20 @@ class RowBuilder:
             "t_received": plan.t_received, "t_first_audio": reply.t_first_audio, "t_done": reply.t_done,
             "latency_ms": reply.latency_ms, "llm": plan.llm, "variant": plan.variant,
             "blocked": [list(b) for b in reply.blocked], "cut": reply.cut, "compute_ms": reply.compute_ms,
-            "merged": plan.merged,
+            "merged": plan.merged, "triggers": [trigger_json(tr) for tr in plan.triggers],
         }
         rid = conn.execute(insert(ReplyRow).returning(ReplyRow.id), row).scalar_one()
         t = reply.t_first_audio if reply.t_first_audio is not None else plan.t_received
         if skus:
             mentions = [{"session_id": sid, "reply_id": rid, "sku": s, "t": t} for s in skus]
             conn.execute(insert(MentionRow), mentions)
+
+
+def trigger_json(ev: LiveEvent) -> dict[str, Any]:
+    """An answered event as the report shows it: {"type", "user", "text", "t"} (DESIGN §2.5)."""
+    user = getattr(ev, "user", None)
+    return {"type": ev.type, "user": user.to_json() if isinstance(user, Viewer) else None,
+            "text": _trigger_text(ev), "t": ev.t}
 
 
 def _trigger_text(trig: LiveEvent | None) -> str | None:

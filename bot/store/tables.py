@@ -80,6 +80,7 @@ class ReplyRow(SQLModel, table=True):
     cut: bool = False
     compute_ms: float | None = None
     merged: int = 0
+    triggers: list[Any] | None = _json()  # every event the line answers, each shaped like `trigger` (§2.7)
 
 
 class MentionRow(SQLModel, table=True):
@@ -93,6 +94,20 @@ class MentionRow(SQLModel, table=True):
     reply_id: int = Field(foreign_key="replies.id")
     sku: str = Field(max_length=200)
     t: float
+
+
+class ScreenRow(SQLModel, table=True):
+    """An answer shown on the on-screen board (DESIGN §2.7 `screen`): what, to whom, from when to when."""
+
+    __tablename__ = "screen_answers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="sessions.id", index=True)
+    text: str = ""
+    triggers: list[Any] | None = _json()
+    skus: list[str] | None = _json()
+    t_shown: float
+    t_hidden: float | None = None
 
 
 class PinRow(SQLModel, table=True):

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.events import Dropped, LiveEvent, SpokenReply
+from bot.events import Dropped, LiveEvent, ScreenAnswer, SpokenReply
 from bot.store.database import open_engine
 from bot.store.rows import RowBuilder
 from bot.store.tables import LiveSession
@@ -93,6 +93,10 @@ class StoreWriter:
 
     def log_pin(self, sku: str, t: float) -> None:
         self._put(("pin", self._sid(), sku, t))
+
+    def log_screen(self, entry: ScreenAnswer) -> None:
+        """Queue an on-screen answer after it left the board (DESIGN §2.7 `screen`)."""
+        self._put(("screen", self._sid(), entry))
 
     def end_session(self) -> None:
         """Mark the session ended (now); the write happens in order after everything queued."""

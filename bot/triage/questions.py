@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.agent.responder import Question
+from bot.events import Comment
 
 # Base priority per intent: buying and "are you real?" first, chatter last.
 INTENT_SCORE: dict[str, float] = {
     "buy": 90, "human_check": 70, "price": 60, "stock": 55, "promo": 55, "spec": 50,
     "other": 25, "greeting": 15,
 }
-# How long a question stays worth answering, seconds.
-# A live viewer who asked a minute ago has often scrolled on; a buyer waits longer.
-FORGET_S: dict[str, float] = {"buy": 90, "price": 60, "stock": 60, "promo": 60, "spec": 60,
-                              "human_check": 45, "other": 30, "greeting": 20}
+# How long a question stays worth answering, seconds. A catalog question asked two minutes ago is
+# still answered ("lúc nãy Hoa hỏi…"): the viewer is often still there and still wants the price;
+# open chatter goes sooner. Past this the question is counted `stale` (it was on the board meanwhile).
+FORGET_S: dict[str, float] = {"buy": 180, "price": 120, "stock": 120, "promo": 120, "spec": 120,
+                              "human_check": 60, "other": 45, "greeting": 20}
+# Priority gained per second of waiting: a question that waits rises, so no kind of question starves
+# behind a stream of fresher, higher-scored ones (a size question 20 s old beats a new price question).
+AGE_GAIN_PER_S = 2.0
+NAMED_PER_CLUSTER = 12  # askers kept by name in one cluster; the rest are counted
 
 
 @dataclass(slots=True)
@@ -26,10 +33,11 @@ class PendingQuestion:
     t_last: float
     count: int = 1
     viewer_ids: set[str] = field(default_factory=set)
+    comments: list[Comment] = field(default_factory=list)  # every asker's comment, oldest first (bounded)
 
     def priority(self, now: float) -> float:
-        # Older questions sink slowly; a crowd asking the same thing rises.
-        return self.score + min(30.0, 5.0 * (self.count - 1)) - 0.5 * (now - self.t_first)
+        # A crowd asking the same thing rises, and so does a question that has waited.
+        return self.score + min(30.0, 5.0 * (self.count - 1)) + AGE_GAIN_PER_S * (now - self.t_first)
 
 
 def cluster_key(q: Question, folded_text: str) -> str:
@@ -50,16 +58,24 @@ class QuestionBoard:
     def __contains__(self, key: str) -> bool:
         return key in self._items
 
-    def merge(self, key: str, viewer_id: str, t: float) -> bool:
-        """Count one more asker for an existing cluster; False if there is none."""
+    def get(self, key: str) -> PendingQuestion | None:
+        return self._items.get(key)
+
+    def merge(self, key: str, comment: Comment) -> PendingQuestion | None:
+        """Add one more asker to an existing cluster (None if there is none); the same viewer counts once."""
         item = self._items.get(key)
         if item is None:
-            return False
+            return None
+        vid = comment.user.id
+        if vid in item.viewer_ids:
+            return item
         item.count += 1
-        item.t_last = t
+        item.t_last = comment.t
         if len(item.viewer_ids) < 50:
-            item.viewer_ids.add(viewer_id)
-        return True
+            item.viewer_ids.add(vid)
+        if len(item.comments) < NAMED_PER_CLUSTER:
+            item.comments.append(comment)
+        return item
 
     def add(self, key: str, question: Question, score: float, t: float) -> PendingQuestion | None:
         """Add a new cluster; returns the entry evicted to make room (lowest priority), if any."""
@@ -69,7 +85,8 @@ class QuestionBoard:
             if worst.priority(t) >= score:
                 return PendingQuestion(key, question, score, t, t)  # the newcomer is the one dropped
             evicted = self._items.pop(worst.key)
-        self._items[key] = PendingQuestion(key, question, score, t, t, 1, {question.comment.user.id})
+        self._items[key] = PendingQuestion(key, question, score, t, t, 1, {question.comment.user.id},
+                                           [question.comment])
         return evicted
 
     def expire(self, now: float) -> list[PendingQuestion]:
@@ -87,11 +104,35 @@ class QuestionBoard:
         best.question.others = best.count - 1
         return best
 
+    def take(self, key: str) -> PendingQuestion | None:
+        """Take one cluster by key (the director answers it in the line it is planning)."""
+        item = self._items.pop(key, None)
+        if item is not None:
+            item.question.others = item.count - 1
+        return item
+
+    def remove_comments(self, pred: Callable[[Comment], bool]) -> list[Comment]:
+        """Remove the askers `pred` picks (a blocked viewer, a deleted comment); empty clusters go."""
+        removed: list[Comment] = []
+        for key in list(self._items):
+            item = self._items[key]
+            gone = [c for c in item.comments if pred(c)]
+            if not gone:
+                continue
+            removed += gone
+            keep = [c for c in item.comments if not pred(c)]
+            if not keep:
+                del self._items[key]
+                continue
+            item.comments = keep
+            item.count = max(len(keep), item.count - len(gone))
+            item.viewer_ids = {c.user.id for c in keep}
+            if item.question.comment in gone:
+                item.question.comment = keep[0]
+        return removed
+
     def remove_viewer(self, viewer_id: str) -> int:
-        gone = [k for k, p in self._items.items() if p.question.comment.user.id == viewer_id]
-        for k in gone:
-            del self._items[k]
-        return len(gone)
+        return len(self.remove_comments(lambda c: c.user.id == viewer_id))
 
     def snapshot(self, now: float, limit: int = 20) -> list[PendingQuestion]:
         return sorted(self._items.values(), key=lambda p: -p.priority(now))[:limit]

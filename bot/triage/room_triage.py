@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 Understand = Callable[[Comment, Product | None], Question]
 DropSink = Callable[[Dropped], None]
+QuestionSink = Callable[[PendingQuestion, Comment], None]
 
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -74,6 +75,7 @@ class Triage:
                  settings: TriageSettings | None = None) -> None:
         self.understand = understand
         self.on_drop = on_drop
+        self.on_question: QuestionSink | None = None  # a question waits (new or one more asker): the board shows it
         self.s = settings or TriageSettings()
         self.questions = QuestionBoard(self.s.max_questions)
         self.streaks = GiftStreaks(self.s.gift_gap_s)
@@ -137,9 +139,7 @@ class Triage:
             self._drop(ev, "rate_limited")
             return
         text_key = f"text|{folded}"
-        if self.questions.merge(text_key, ev.user.id, ev.t):
-            self.merged += 1
-            self._drop(ev, "merged")
+        if self._merge(text_key, ev):
             return
         cache_key = (folded, self.current_product.sku if self.current_product is not None else "")
         cached = self._understood.get(cache_key)
@@ -169,13 +169,29 @@ class Triage:
             self._drop(ev, "chatter")
             return
         key = cluster_key(q, folded)
-        if self.questions.merge(key, ev.user.id, ev.t):
-            self.merged += 1
-            self._drop(ev, "merged")
+        if self._merge(key, ev):
             return
         evicted = self.questions.add(key, q, self._score(q, ev, vs), ev.t)
         if evicted is not None:
-            self._drop(evicted.question.comment, "overflow")
+            for c in evicted.comments or [evicted.question.comment]:
+                self._drop(c, "overflow")
+        if evicted is None or evicted.key != key:
+            added = self.questions.get(key)
+            if added is not None and self.on_question is not None:
+                self.on_question(added, ev)
+
+    def _merge(self, key: str, ev: Comment) -> bool:
+        """One more asker of a waiting question: answered by name with the others, or counted when
+        the cluster already names enough of them."""
+        item = self.questions.merge(key, ev)
+        if item is None:
+            return False
+        self.merged += 1
+        if ev not in item.comments:
+            self._drop(ev, "merged")
+        elif self.on_question is not None:
+            self.on_question(item, ev)
+        return True
 
     def _score(self, q: Question, ev: Comment, vs: ViewerState) -> float:
         score = INTENT_SCORE.get(q.intent, 20.0)
@@ -224,7 +240,8 @@ class Triage:
     def tick(self, now: float) -> None:
         """Expire stale items and finish gift streaks that went quiet."""
         for p in self.questions.expire(now):
-            self._drop(p.question.comment, "stale")
+            for c in p.comments or [p.question.comment]:
+                self._drop(c, "stale")
         self.finished_streaks.extend(self.streaks.poll(now))
         for batch in (self.joins, self.follows, self.shares):
             batch.expire(now)
@@ -232,8 +249,24 @@ class Triage:
     def take_question(self, now: float) -> PendingQuestion | None:
         item = self.questions.take_best(now)
         if item is not None:
-            self._viewer(item.question.comment.user.id).answered_t = now
+            self._answered(item, now)
         return item
+
+    def waiting_questions(self, now: float, limit: int = 24) -> list[PendingQuestion]:
+        """The waiting questions, best first (a read-only view: take them with `take_question_key`)."""
+        return self.questions.snapshot(now, limit)
+
+    def take_question_key(self, key: str, now: float) -> PendingQuestion | None:
+        item = self.questions.take(key)
+        if item is not None:
+            self._answered(item, now)
+        return item
+
+    def _answered(self, item: PendingQuestion, now: float) -> None:
+        for c in item.comments or [item.question.comment]:
+            vs = self.viewers.get(c.user.id)
+            if vs is not None:
+                vs.answered_t = now
 
     def take_streak(self) -> GiftStreak | None:
         if not self.finished_streaks:
@@ -241,6 +274,15 @@ class Triage:
         best = max(self.finished_streaks, key=lambda s: s.value)
         self.finished_streaks.remove(best)
         return best
+
+    def take_streaks(self) -> list[GiftStreak]:
+        """Every finished streak, biggest first: thanked together in one line when they piled up."""
+        out = sorted(self.finished_streaks, key=lambda s: -s.value)
+        self.finished_streaks.clear()
+        return out
+
+    def biggest_streak(self) -> GiftStreak | None:
+        return max(self.finished_streaks, key=lambda s: s.value, default=None)
 
     def take_moment(self, kind: str) -> MergedMoment | None:
         batch = {"join": self.joins, "follow": self.follows, "share": self.shares}[kind]

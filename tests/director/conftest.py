@@ -27,9 +27,17 @@ class Room:
         self.responder = OfflineResponder(self.catalog, self.prompts)
 
     def text(self, draft) -> str:  # noqa: ANN001
-        if draft.question is not None:
-            return " ".join(self.responder.answer(draft.question).sentences)
-        return " ".join(draft.sentences)
+        """What the line says, as the turn writer composes it (every clause, every name)."""
+        from bot.agent.turn import clause_names
+
+        parts = list(draft.sentences)
+        for c in draft.clauses:
+            parts += [c.lead] if c.lead else []
+            parts += self.responder.clause(c.question, clause_names(c), c.others, brief=c.brief,
+                                           extras=c.extras).sentences
+        if not draft.clauses and draft.question is not None:
+            parts += self.responder.answer(draft.question).sentences
+        return " ".join(parts)
 
 
 @pytest.fixture()

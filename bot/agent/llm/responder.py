@@ -20,7 +20,7 @@ from bot.agent.llm.catalog_tools import CatalogTools
 from bot.agent.llm.memory import RoomContext, ViewerMemory
 from bot.agent.llm.persona import Persona, load_persona
 from bot.agent.llm.prompt import turn_messages, user_text
-from bot.agent.responder import Question, Responder
+from bot.agent.responder import FillerText, Question, Responder
 from bot.agent.sentences import SentenceSplitter
 from bot.catalog.matching import ProductMatcher
 from bot.catalog.model import Catalog, Product
@@ -135,7 +135,7 @@ class LlmResponder:
                         filler_said = True
                         line = self._filler(persona, lang)
                         said.append(line)
-                        yield line
+                        yield FillerText(line)
                         continue
                     failure = f"turn deadline {self.limits.deadline_s:.1f}s"
                     break

@@ -8,11 +8,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bot.avatar.fonts import FontSet
+from bot.avatar.overlay import OverlayPainter
 from bot.avatar.photoreal.avatar_folder import PreparedAvatar
 from bot.avatar.photoreal.lip_sync import LipSyncModel
 from bot.avatar.photoreal.mel import mel_window, melspectrogram
 from bot.avatar.photoreal.overlay import draw_overlays
 from bot.avatar.renderer import AvatarState
+from bot.avatar.spec import LayoutSpec
 from bot.events import SpeechSegment
 
 logger = logging.getLogger(__name__)
@@ -55,6 +58,8 @@ class PhotorealAvatar:
         self.batch = max(1, batch)
         self.generated_frames = 0  # how many faces went through the network (tests, bench)
         self._current: _SegmentCache | None = None
+        # The answer board is drawn by the sprite's painter: same fonts (Chinese included), same layout.
+        self._board = OverlayPainter(width, height, LayoutSpec(), FontSet.discover(), width / 720)
 
     def segment_frame(self, state: AvatarState) -> int | None:
         """Index of this frame inside the spoken segment (frame i ↔ audio slice i), None when silent."""
@@ -112,7 +117,12 @@ class PhotorealAvatar:
         else:
             face = self._generated_face(state, seg_frame, loop_idx)
             image = self._blend(frame, self.prepared.boxes[loop_idx], face)
-        return draw_overlays(image, state)
+        image = draw_overlays(image, state)
+        if state.board:
+            if not image.flags.writeable or image is frame:
+                image = image.copy()
+            self._board.board(state.board).blit(image)
+        return image
 
     def viseme_at(self, state: AvatarState) -> str:
         """Coarse mouth shape from the loudness of this frame's audio slice ('X' when silent)."""

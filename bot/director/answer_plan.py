@@ -1,0 +1,94 @@
+"""Planning one answer line for a busy room: as many waiting viewers as fit, a short clause each.
+
+Viewers asking about the same products in the same language become one clause that names them
+all ("Lan, Tuấn với 2 bạn nữa hỏi áo đỏ: 199k nha"); other quick catalog answers follow as their
+own clauses, grouped by language so no sentence mixes languages. Open questions (for the model,
+or hostile, or "are you real?") get a line of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from bot.agent.responder import AnswerClause, Question
+from bot.triage.questions import PendingQuestion
+
+
+@dataclass(slots=True)
+class AnswerBudget:
+    """How much one answer line may hold."""
+
+    max_clauses: int = 3  # clauses per line: more and the last viewer waits too long for their part
+    late_after_s: float = 15.0  # older than this: "lúc nãy Hoa hỏi…"
+    extras_every_s: float = 180.0  # voucher / list price per product at most this often in a busy room
+
+
+def _group_key(p: PendingQuestion) -> tuple[str, tuple[str, ...]] | None:
+    """Questions about the same products in one language can share a clause (any catalog intent)."""
+    q = p.question
+    clause = AnswerClause(question=q, comments=[])
+    if not clause.from_catalog:
+        return None
+    return q.lang, tuple(sorted(pr.sku for pr in q.products))
+
+
+def _merged_question(items: list[PendingQuestion]) -> Question:
+    """One question standing for several: the first asker's, with every intent any of them asked."""
+    first = items[0].question
+    intents: list[str] = []
+    for it in items:
+        for intent in it.question.intents or [it.question.intent]:
+            if intent not in intents:
+                intents.append(intent)
+    size = next((it.question.size for it in items if it.question.size), None)
+    quantity = next((it.question.quantity for it in items if it.question.quantity), None)
+    # "buy" leads when anyone wants to order; then the order of asking.
+    if "buy" in intents:
+        intents.remove("buy")
+        intents.insert(0, "buy")
+    return replace(first, intents=intents, intent=intents[0], size=size, quantity=quantity,
+                   others=sum(it.count for it in items) - 1)
+
+
+def plan_line(waiting: list[PendingQuestion], now: float, budget: AnswerBudget,
+              allow_open: bool = True) -> list[list[PendingQuestion]]:
+    """Choose which waiting questions one line answers: a list of clauses, each a list of questions.
+
+    The best question always leads. Open questions stand alone; quick catalog answers are gathered,
+    first those sharing the leader's products and language, then others by priority.
+    """
+    if not waiting:
+        return []
+    lead = waiting[0]
+    lead_key = _group_key(lead)
+    if lead_key is None:
+        if allow_open:
+            return [[lead]]
+        quick = [p for p in waiting if _group_key(p) is not None]
+        if not quick:
+            return []
+        lead, lead_key = quick[0], _group_key(quick[0])
+    groups: dict[tuple[str, tuple[str, ...]], list[PendingQuestion]] = {}
+    for p in waiting:
+        key = _group_key(p)
+        if key is None:
+            continue
+        if key in groups or len(groups) < budget.max_clauses:
+            groups.setdefault(key, []).append(p)
+    clauses = [groups.pop(lead_key)] if lead_key in groups else [[lead]]
+    # Same language as the leader first, so its sentences follow one another; then the rest.
+    rest = sorted(groups.items(), key=lambda kv: (kv[0][0] != lead_key[0],))
+    clauses += [items for _, items in rest]
+    return clauses[:budget.max_clauses]
+
+
+def make_clause(items: list[PendingQuestion], now: float, *, brief: bool, extras: bool,
+                budget: AnswerBudget) -> AnswerClause:
+    """The clause for a group of waiting questions: every asker named (bounded), the rest counted."""
+    question = items[0].question if len(items) == 1 else _merged_question(items)
+    comments = sorted((c for it in items for c in (it.comments or [it.question.comment])), key=lambda c: c.t)
+    total = sum(it.count for it in items)
+    oldest = min(it.t_first for it in items)
+    return AnswerClause(question=question, comments=comments, others=max(0, total - len(comments)),
+                        keys=tuple(it.key for it in items), brief=brief, extras=extras,
+                        late=now - oldest > budget.late_after_s)
