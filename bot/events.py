@@ -261,6 +261,7 @@ class SpokenReply:
     compute_ms: float | None = None  # wall time from decision to first audio ready
     blocked: list[tuple[str, str]] = field(default_factory=list)  # (sentence, reason) the guard stopped
     cut: bool = False  # stopped early (moderator skip, live ended)
+    heard: dict[int, float] = field(default_factory=dict)  # id(trigger) -> when the voice reached that viewer
 
     @property
     def latency_ms(self) -> float | None:

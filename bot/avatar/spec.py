@@ -40,7 +40,7 @@ class LayoutSpec:
     caption: tuple[float, float, float] = (0.05, 0.785, 0.78)  # x, bottom, width
     caption_lines: int = 3
     board: tuple[float, float, float] = (0.04, 0.635, 0.66)  # answer board: x, bottom, width (rows stack up)
-    board_rows: int = 4
+    board_rows: int = 5
 
 
 @dataclass(frozen=True, slots=True)

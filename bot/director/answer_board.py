@@ -28,7 +28,7 @@ class AnswerBoard:
     """Owns the board's entries; single-threaded (the show's event loop)."""
 
     def __init__(self, compose: Compose, address: Address, on_hidden: Callable[[ScreenAnswer], None],
-                 rows: int = 4, min_show_s: float = 4.0, max_show_s: float = 45.0) -> None:
+                 rows: int = 5, min_show_s: float = 2.0, max_show_s: float = 45.0) -> None:
         self.compose = compose
         self.address = address
         self.on_hidden = on_hidden

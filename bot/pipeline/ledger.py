@@ -52,6 +52,13 @@ class ReplyLedger:
             reply.t_first_audio = round(t, 3)
             self.speaking = reply
 
+    def heard(self, reply_id: int, triggers: list, t: float) -> None:  # noqa: ANN001 - events
+        """The voice reached these viewers' clause at t (first time only)."""
+        reply = self._open.get(reply_id)
+        if reply is not None:
+            for ev in triggers:
+                reply.heard.setdefault(id(ev), round(t, 3))
+
     def done(self, reply_id: int, t: float, cut: bool = False) -> None:
         reply = self._open.pop(reply_id, None)
         if reply is None:

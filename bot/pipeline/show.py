@@ -217,8 +217,7 @@ class Show(StageHooks):
             return
         plan = draft.plan
         self.ledger.open(plan)
-        if plan.yieldable:
-            self._drafts[plan.id] = draft
+        self._drafts[plan.id] = draft
         t0 = time.perf_counter()
         sentences: asyncio.Queue = asyncio.Queue(maxsize=2)  # the agent runs at most two sentences ahead
         spoken = 0
@@ -243,13 +242,11 @@ class Show(StageHooks):
                     fp = draft.filler_plan
                     self.ledger.open(fp)
                     self.ledger.compute_ms(fp.id, (time.perf_counter() - t0) * 1000)
-                    self.ledger.add_sentence(fp.id, s.text, s.skus)
                     self.stage.push(seg)
                     self.stage.push(ReplyEnd(fp.id))
                     continue
                 if spoken == 0:
                     self.ledger.compute_ms(plan.id, (time.perf_counter() - t0) * 1000)
-                self.ledger.add_sentence(plan.id, s.text, s.skus)
                 self.stage.push(seg)
                 spoken += 1
 
@@ -276,11 +273,23 @@ class Show(StageHooks):
         self._drafts.pop(reply_id, None)
 
     def segment_started(self, segment: SpeechSegment, t: float) -> None:
-        if self.board is not None and segment.sentence.answers:
-            self.board.voiced(segment.sentence.answers, t)
+        # A reply's text is what was said: sentences join it as they start playing, not when made,
+        # so a line cut or giving way lists only what viewers heard.
+        self.ledger.add_sentence(segment.sentence.reply_id, segment.sentence.text, segment.sentence.skus)
+        keys = segment.sentence.answers
+        if not keys:
+            return
+        if self.board is not None:
+            self.board.voiced(keys, t)
+        draft = self._drafts.get(segment.sentence.reply_id)
+        if draft is not None:
+            for clause in draft.clauses:
+                if set(clause.keys) & set(keys):
+                    self.ledger.heard(draft.plan.id, clause.comments, t)
 
     def should_yield(self, reply_id: int) -> bool:
-        return reply_id in self._drafts and len(self.triage.questions) > 0
+        draft = self._drafts.get(reply_id)
+        return draft is not None and draft.plan.yieldable and len(self.triage.questions) > 0
 
     def reply_yielded(self, reply_id: int, next_index: int, t: float) -> None:
         draft = self._drafts.pop(reply_id, None)

@@ -30,6 +30,13 @@ def render_table(report: dict[str, Any]) -> RenderableType:
     head.add_row("answered", f"{summ['answered']} ({share * 100:.0f}%)" if share is not None else "–")
     p50, p95 = _fmt(summ["latency_ms_p50"], 0), _fmt(summ["latency_ms_p95"], 0)
     head.add_row("latency p50 / p95 (ms)", f"{p50} / {p95}")
+    ans = summ.get("answers") or {}
+    if ans.get("lines"):
+        head.add_row("answered by voice / on screen only", f"{ans['by_voice']} / {ans['screen_only']}")
+        head.add_row("lines answering several viewers", f"{ans['multi_viewer_lines']} of {ans['lines']} "
+                     f"({ans['viewers_per_line']} viewers per line)")
+        head.add_row("each viewer's wait p50 / p95 (ms)",
+                     f"{_fmt(ans['viewer_wait_ms_p50'], 0)} / {_fmt(ans['viewer_wait_ms_p95'], 0)}")
     head.add_row("dropped", ", ".join(f"{k} {v}" for k, v in report["dropped"].items()) or "–")
     head.add_row("orders (attributed)", f"{summ['orders']} ({summ['attributed_orders']})")
     head.add_row("revenue", ", ".join(summ["revenue_text"].values()) or "–")

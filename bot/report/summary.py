@@ -23,8 +23,10 @@ def build_summary(report: dict[str, Any], *, comment_times: list[float], viewers
     conversions = report["conversions"]
     counts = report["session"]["counts"]
     comments = int(counts.get("comment", 0))
-    answered = sum(1 + int(r.get("merged") or 0) for r in replies
-                   if r["trigger"] is not None and r["trigger"]["type"] == "comment")
+    voiced = _voiced_comments(replies)
+    answered = max(len(voiced), sum(1 + int(r.get("merged") or 0) for r in replies if r["kind"] == "answer"
+                                    and r["trigger"] is not None and r["trigger"]["type"] == "comment"
+                                    and not r.get("triggers")))
     latencies = [r["latency_ms"] for r in replies if r["latency_ms"] is not None]
     buyers = {_buyer_key(c) for c in conversions if c["user"]}
     by_kind: dict[str, int] = defaultdict(int)
@@ -44,6 +46,7 @@ def build_summary(report: dict[str, Any], *, comment_times: list[float], viewers
         "dropped": sum(report["dropped"].values()),
         "latency_ms_p50": _percentile(latencies, 50),
         "latency_ms_p95": _percentile(latencies, 95),
+        "answers": _answers(replies, report.get("screen") or [], voiced),
         "orders": len(conversions),
         "attributed_orders": sum(1 for c in conversions if c["attributed_to"]),
         "buyers": len(buyers),
@@ -53,6 +56,42 @@ def build_summary(report: dict[str, Any], *, comment_times: list[float], viewers
         "unknown_skus": sorted({c["sku"] for c in conversions if c.get("unknown_sku")}),
         "products": _per_product(replies, conversions, products, pins),
         "segments": _segments(replies, comment_times, report["session"]["duration_s"]),
+    }
+
+
+def _comment_key(tr: dict[str, Any]) -> tuple[Any, ...]:
+    return (tr.get("t"), tr.get("text"), ((tr.get("user") or {}).get("id")))
+
+
+def _voiced_comments(replies: list[dict[str, Any]]) -> dict[tuple[Any, ...], float | None]:
+    """Every comment an answer line spoke to, with how long that viewer waited for their part (ms)."""
+    out: dict[tuple[Any, ...], float | None] = {}
+    for r in replies:
+        if r["kind"] != "answer":
+            continue
+        for tr in r.get("triggers") or ([r["trigger"]] if r["trigger"] else []):
+            if tr.get("type") == "comment" and _comment_key(tr) not in out:
+                out[_comment_key(tr)] = tr.get("latency_ms", r["latency_ms"])
+    return out
+
+
+def _answers(replies: list[dict[str, Any]], screen: list[dict[str, Any]],
+             voiced: dict[tuple[Any, ...], float | None]) -> dict[str, Any]:
+    """How the room was answered: by voice, on screen only, lines naming several viewers, waits per viewer."""
+    lines = [r for r in replies if r["kind"] == "answer"]
+    multi = [r for r in lines if len(r.get("triggers") or []) > 1]
+    on_screen = {_comment_key(tr) for e in screen for tr in e.get("triggers") or []}
+    waits = [v for v in voiced.values() if v is not None]
+    return {
+        "lines": len(lines),
+        "multi_viewer_lines": len(multi),
+        "viewers_per_line": round(len(voiced) / len(lines), 2) if lines else None,
+        "by_voice": len(voiced),
+        "on_screen": len(on_screen),
+        "screen_only": len(on_screen - set(voiced)),
+        "fillers": sum(1 for r in replies if r["kind"] == "filler"),
+        "viewer_wait_ms_p50": _percentile(waits, 50),
+        "viewer_wait_ms_p95": _percentile(waits, 95),
     }
 
 

@@ -160,7 +160,7 @@ class RowBuilder:
             "t_received": plan.t_received, "t_first_audio": reply.t_first_audio, "t_done": reply.t_done,
             "latency_ms": reply.latency_ms, "llm": plan.llm, "variant": plan.variant,
             "blocked": [list(b) for b in reply.blocked], "cut": reply.cut, "compute_ms": reply.compute_ms,
-            "merged": plan.merged, "triggers": [trigger_json(tr) for tr in plan.triggers],
+            "merged": plan.merged, "triggers": [_answered_json(tr, reply) for tr in plan.triggers],
         }
         rid = conn.execute(insert(ReplyRow).returning(ReplyRow.id), row).scalar_one()
         t = reply.t_first_audio if reply.t_first_audio is not None else plan.t_received
@@ -174,6 +174,19 @@ def trigger_json(ev: LiveEvent) -> dict[str, Any]:
     user = getattr(ev, "user", None)
     return {"type": ev.type, "user": user.to_json() if isinstance(user, Viewer) else None,
             "text": _trigger_text(ev), "t": ev.t}
+
+
+def _answered_json(ev: LiveEvent, reply: SpokenReply) -> dict[str, Any]:
+    """A trigger plus, when known, when the voice reached that viewer (`t_heard`) and their wait."""
+    out = trigger_json(ev)
+    heard = reply.heard.get(id(ev))
+    single = reply.plan.kind == "answer" and len(reply.plan.triggers) == 1
+    if heard is None and single and reply.t_first_audio is not None:
+        heard = reply.t_first_audio
+    if heard is not None:
+        out["t_heard"] = heard
+        out["latency_ms"] = round((heard - ev.t) * 1000.0, 1)
+    return out
 
 
 def _trigger_text(trig: LiveEvent | None) -> str | None:

@@ -26,9 +26,13 @@ from tests.trust.trust_show import catalog_prices, comment_log, money_figures, r
 
 DATA = Path(__file__).parent / "data"
 PRICES = catalog_prices()
+# Price questions (answered from the catalog at once, whatever the model does) and open questions
+# about products (those go to the model, which fails here in every way it can).
 QUESTIONS = [(2.0, "áo đỏ giá bao nhiêu vậy shop?"), (8.0, "How much is the floral dress?"),
-             (14.0, "红色上衣多少钱？"), (20.0, "quần jean giá sao shop"), (26.0, "how much is the tote bag?"),
-             (32.0, "碎花裙多少钱"), (38.0, "mũ bucket bao nhiêu vậy")]
+             (11.0, "is the tote bag good for a laptop?"),
+             (14.0, "红色上衣多少钱？"), (20.0, "quần jean giá sao shop"), (23.0, "túi tote có khóa kéo không shop"),
+             (26.0, "how much is the tote bag?"), (32.0, "碎花裙多少钱"), (35.0, "the floral dress, is it good for work?"),
+             (38.0, "mũ bucket bao nhiêu vậy")]
 
 
 def catalog_percents() -> set[str]:
