@@ -2,7 +2,8 @@
 ("Áo thun đỏ basic · 199.000đ · còn size M", "Chân váy xếp ly · hết hàng → Váy hoa nhí").
 
 Words are fixed per language (a board is read at a glance, not spoken); every figure is a catalog
-field, phrased so the guard reads it as the fact it is (a stock count says "còn 12 cái").
+field, phrased so the guard reads it as the fact it is: a stock count says "còn 12 cái", and a size never
+sits where a count would ("38 in stock" reads as a stock of 38, so it is "size 38 available").
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ _WORDS: dict[Lang, dict[str, str]] = {
     "zh": {"sold_out": "已售罄", "left": "还有{stock}件", "in_stock": "有货", "size": "有{size}码",
            "no_size": "没有{size}码", "only": "尺码{sizes}", "sizes": "尺码{sizes}", "one_size": "均码",
            "code": "优惠码{voucher}"},
-    "en": {"sold_out": "sold out", "left": "{stock} left", "in_stock": "in stock", "size": "{size} in stock",
+    "en": {"sold_out": "sold out", "left": "{stock} left", "in_stock": "in stock", "size": "size {size} available",
            "no_size": "no {size}", "only": "sizes {sizes}", "sizes": "sizes {sizes}", "one_size": "one size",
            "code": "code {voucher}"},
 }

@@ -73,12 +73,19 @@ class ClauseWriter:
         self.asked = sorted(asked, key=_SAY_ORDER.index)
         self.asks_size = question.size is not None or asks_about_size(question.comment.text)
         self.skus: list[str] = []
+        self.crowd = False  # several viewers: "{name}" is a list, said once per line, not twice
+
+    def addressing(self, names: int, others: int) -> ClauseWriter:
+        """Note how many viewers `name` stands for."""
+        self.crowd = names > 1 or others > 0
+        return self
 
     # -- rendering ----------------------------------------------------------------------------
 
     def say(self, section: str, product: Product | None = None, prefer: tuple[str, ...] = (),
             **fields: object) -> str:
-        """One filled line; lines using the `prefer` fields given win ("{quantity}", "{alternative}")."""
+        """One filled line; lines using the `prefer` fields given win ("{quantity}", "{alternative}"), and for
+        a crowd, lines naming it once ("Lan, Tuấn và 2 bạn nữa" twice in a sentence is a mouthful)."""
         values: dict[str, object] = {"name": self.name}
         if product is not None:
             values.update(product_fields(product, self.lang))
@@ -87,9 +94,11 @@ class ClauseWriter:
         wanted = {f for f in prefer if values.get(f) not in (None, "")}
         by_lang = templates.get(section, {})
         lines = (by_lang.get(self.lang) or by_lang.get("vi") or {}).get("", [])
-        chosen = [line for line in lines if wanted <= placeholders(line)] if wanted else []
-        if chosen:
-            templates = {section: {self.lang: {"": chosen}}}
+        chosen = [line for line in lines if wanted <= placeholders(line)] if wanted else lines
+        if self.crowd:
+            chosen = [line for line in chosen if line.count("{name}") <= 1] or chosen
+        if chosen and chosen is not lines:
+            templates = {**templates, section: {self.lang: {"": chosen}}}
         return render_lines(templates, section, self.lang, self.seed, fields=values)
 
     def frame(self, product: Product, facts: list[str]) -> str:

@@ -81,19 +81,20 @@ class OfflineResponder:
         lang = question.lang
         address = address_many(names or [viewer_address(question.comment, lang)], others, lang)
         try:
-            return self._compose(question, load_templates(self.book), address, seed, brief, extras)
+            return self._compose(question, load_templates(self.book), address, len(names), others, seed, brief,
+                                 extras)
         except TemplateError as exc:
             log.warning("templates could not serve a reply (%s); bundled templates answer", exc)
-            return self._compose(question, bundled_templates(), address, seed, brief, extras)
+            return self._compose(question, bundled_templates(), address, len(names), others, seed, brief, extras)
 
     def board_line(self, question: Question) -> str | None:
         """Compact on-screen facts for the question, e.g. 'Áo thun đỏ · 199.000đ · còn M, L' (no viewer name);
         None when the catalog cannot answer it."""
         return board_line(question, self.catalog)
 
-    def _compose(self, q: Question, templates: Templates, address: str, seed: int, brief: bool,
-                 extras: bool) -> Reply:
-        writer = ClauseWriter(q, self.catalog, templates, address, seed)
+    def _compose(self, q: Question, templates: Templates, address: str, names: int, others: int, seed: int,
+                 brief: bool, extras: bool) -> Reply:
+        writer = ClauseWriter(q, self.catalog, templates, address, seed).addressing(names, others)
         lines = writer.compose(brief, extras)
         return Reply(sentences=[_capitalized(s) for s in split_sentences(" ".join(lines), q.lang)],
                      skus=writer.skus,
