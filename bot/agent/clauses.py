@@ -60,9 +60,11 @@ def sayable_size(size: str | None, chart: SizeChart) -> str | None:
 
 
 class ClauseWriter:
-    """Composes one question's answer from the templates; `lines` are the sentences, `skus` what they name."""
+    """Composes one question's answer from the templates; after `compose`, `skus` are the products it names.
+    `crowd`: `name` stands for several viewers, so lines saying it once are preferred."""
 
-    def __init__(self, question: Question, catalog: Catalog, templates: Templates, name: str, seed: int) -> None:
+    def __init__(self, question: Question, catalog: Catalog, templates: Templates, name: str, seed: int,
+                 crowd: bool = False) -> None:
         self.q = question
         self.lang: Lang = question.lang
         self.catalog = catalog
@@ -73,12 +75,7 @@ class ClauseWriter:
         self.asked = sorted(asked, key=_SAY_ORDER.index)
         self.asks_size = question.size is not None or asks_about_size(question.comment.text)
         self.skus: list[str] = []
-        self.crowd = False  # several viewers: "{name}" is a list, said once per line, not twice
-
-    def addressing(self, names: int, others: int) -> ClauseWriter:
-        """Note how many viewers `name` stands for."""
-        self.crowd = names > 1 or others > 0
-        return self
+        self.crowd = crowd
 
     # -- rendering ----------------------------------------------------------------------------
 
@@ -91,13 +88,15 @@ class ClauseWriter:
             values.update(product_fields(product, self.lang))
         values.update(fields)
         templates = self.templates
-        wanted = {f for f in prefer if values.get(f) not in (None, "")}
+        given = {k for k, v in values.items() if v is not None and v != ""}
         by_lang = templates.get(section, {})
         lines = (by_lang.get(self.lang) or by_lang.get("vi") or {}).get("", [])
-        chosen = [line for line in lines if wanted <= placeholders(line)] if wanted else lines
+        usable = [line for line in lines if placeholders(line) <= given]
+        wanted = given.intersection(prefer)
+        chosen = [line for line in usable if wanted <= placeholders(line)] or usable
         if self.crowd:
             chosen = [line for line in chosen if line.count("{name}") <= 1] or chosen
-        if chosen and chosen is not lines:
+        if chosen and chosen != lines:
             templates = {**templates, section: {self.lang: {"": chosen}}}
         return render_lines(templates, section, self.lang, self.seed, fields=values)
 

@@ -94,7 +94,7 @@ class OfflineResponder:
 
     def _compose(self, q: Question, templates: Templates, address: str, names: int, others: int, seed: int,
                  brief: bool, extras: bool) -> Reply:
-        writer = ClauseWriter(q, self.catalog, templates, address, seed).addressing(names, others)
+        writer = ClauseWriter(q, self.catalog, templates, address, seed, crowd=names > 1 or others > 0)
         lines = writer.compose(brief, extras)
         return Reply(sentences=[_capitalized(s) for s in split_sentences(" ".join(lines), q.lang)],
                      skus=writer.skus,
