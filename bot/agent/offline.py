@@ -8,94 +8,49 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator
 
+from bot.agent.board import board_line
+from bot.agent.clauses import ClauseWriter
+from bot.agent.names import address_many, description_in, display_name, viewer_address
 from bot.agent.responder import Question, Reply
 from bot.catalog.matching import ProductMatcher
 from bot.catalog.model import Catalog, Product
+from bot.catalog.sizes import asked_size
 from bot.events import Comment, Lang
-from bot.language.detect import VI_WORDS, detect_language
-from bot.language.intent import detect_intent, hostility
-from bot.language.money import format_money
-from bot.language.templates import TemplateError, Templates, bundled_templates, load_templates, render_lines
-from bot.language.text import clean_comment, fold, is_cjk, words
+from bot.language.detect import detect_language
+from bot.language.intent import asked_quantity, detect_intents, hostility
+from bot.language.templates import TemplateError, Templates, bundled_templates, load_templates
+from bot.language.text import clean_comment, fold
 from bot.prompts.book import PromptBook
 
 log = logging.getLogger(__name__)
 
-# "this one", "cái này", "这个": the viewer means the product on screen.
+__all__ = ["OfflineResponder", "address_many", "build_question", "description_in", "display_name",
+           "split_sentences", "viewer_address"]
+
+# "this one", "cái này", "sp đang ghim", "the pinned one", "这个", "置顶的": the product on screen.
 _DEICTIC = re.compile(
-    r"(?<![^\W_])(cai nay|mau nay|sp nay|san pham nay|em nay|bo nay|this one|that one|this item)"
-    r"(?![^\W_])|这个|这款|这件|那个")
+    r"(?<![^\W_])(cai nay|mau nay|sp nay|san pham nay|em nay|bo nay|mon nay|this one|that one|this item"
+    r"|(dang |duoc )?ghim|pinned( one| item| product)?)"
+    r"(?![^\W_])|这个|这款|这件|那个|置顶")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|(?<=[。！？])")
-_NAME_DROP = re.compile(r"[\d#@]+")
-# An e-mail address or a web address in a nickname is personal data or an ad: never said aloud.
-_NAME_CONTACT = re.compile(r"\S+@\S+|\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}\b", re.I)
-_GENERIC_NAME = {"vi": "bạn", "zh": "亲", "en": "friend"}
-_SOLD_OUT = {"vi": "hết hàng", "zh": "售罄", "en": "sold out"}
-_OTHERS = {"vi": "{n} bạn nữa", "zh": "另外{n}位朋友", "en": "{n} others"}
-
-
-def address_many(names: list[str], others: int, lang: Lang) -> str:
-    """'Lan, Tuấn và 2 bạn nữa' / 'Lan、Tuấn和另外2位朋友' / 'Lan, Tuấn and 2 others'."""
-    from bot.language.templates import join_names
-
-    parts = list(names)
-    if others > 0:
-        parts.append(_OTHERS[lang].format(n=others))
-    return join_names(parts, lang)
 _HAPPY = {"greeting", "buy"}
-_Say = Callable[..., str]  # say(section, product=None, **fields) -> one filled template line
-
-
-def display_name(product: Product, lang: Lang) -> str:
-    """The product's name in `lang`: name_<lang> column, else an alias in that language, else the name."""
-    named = product.extra.get(f"name_{lang}", "").strip()
-    if named:
-        return _mid_sentence(named)
-    if lang == "zh":
-        return next((a for a in product.aliases if any(is_cjk(ch) for ch in a)), product.name)
-    if lang == "en":
-        for alias in product.aliases:
-            tokens = words(fold(alias))
-            if alias.isascii() and tokens and not all(t in VI_WORDS for t in tokens):
-                return alias
-    return _mid_sentence(product.name)
-
-
-def _mid_sentence(name: str) -> str:
-    """'Áo thun đỏ' reads 'áo thun đỏ' inside a sentence; 'iPhone', 'SKU' and 'Jean' brands stay."""
-    if len(name) > 1 and name[0].isupper() and name[1].islower() and " " in name:
-        return name[0].lower() + name[1:]
-    return name
-
-
-def description_in(product: Product, lang: Lang) -> str:
-    """The product's description in `lang` (description_<lang> column, else the main one if it is in `lang`)."""
-    localized = product.extra.get(f"description_{lang}", "").strip()
-    if localized:
-        return localized
-    main = product.description.strip()
-    return main if main and detect_language(main) == lang else ""
-
-
-def viewer_address(comment: Comment, lang: Lang) -> str:
-    """How to address the viewer: their nickname without emoji, digits or controls; never a number."""
-    raw = comment.user.nickname or comment.user.unique_id
-    name = _NAME_DROP.sub(" ", _NAME_CONTACT.sub(" ", clean_comment(raw, max_len=40)))
-    name = "".join(ch for ch in name if ch.isalpha() or ch in " .'-_").strip(" ._-")
-    return " ".join(name.split()) or _GENERIC_NAME[lang]
 
 
 def build_question(comment: Comment, matcher: ProductMatcher, current: Product | None = None) -> Question:
     """Understand a comment: language, intent, products it names, whether it is hostile."""
     text = clean_comment(comment.text)
     lang = detect_language(text)
-    products = [p for p, _ in matcher.match(text, lang)]
-    if not products and current is not None and _DEICTIC.search(fold(text)):
+    products = matcher.named_in_order(text, lang)
+    size = asked_size(text)
+    # "sp đang ghim", "cái này", or a bare "sz M còn k": in a live room, the product on screen.
+    if not products and current is not None and (size is not None or _DEICTIC.search(fold(text))):
         products = [current]
-    return Question(comment=comment, lang=lang, intent=detect_intent(text, lang), products=products,
-                    current_product=current, hostile=hostility(text, lang) is not None)
+    intents = detect_intents(text, lang)
+    return Question(comment=comment, lang=lang, intent=intents[0], products=products,
+                    current_product=current, hostile=hostility(text, lang) is not None,
+                    intents=intents, size=size, quantity=asked_quantity(text, lang))
 
 
 class OfflineResponder:
@@ -115,7 +70,7 @@ class OfflineResponder:
             yield sentence
 
     def answer(self, question: Question) -> Reply:
-        """The whole reply at once; never raises for a template problem (bundled lines take over)."""
+        """The whole (full) reply at once; never raises for a template problem (bundled lines take over)."""
         return self.clause(question, [])
 
     def clause(self, question: Question, names: list[str], others: int = 0, *,
@@ -123,106 +78,27 @@ class OfflineResponder:
         """Sentences (in question.lang) answering `question` addressed to `names` (+ `others` more viewers)."""
         seed = self.seed + self._turn
         self._turn += 1
-        name = address_many(names, others, question.lang) if names else None
+        lang = question.lang
+        address = address_many(names or [viewer_address(question.comment, lang)], others, lang)
         try:
-            return self._answer(question, load_templates(self.book), seed, name, brief)
+            return self._compose(question, load_templates(self.book), address, len(names), others, seed, brief,
+                                 extras)
         except TemplateError as exc:
             log.warning("templates could not serve a reply (%s); bundled templates answer", exc)
-            return self._answer(question, bundled_templates(), seed, name, brief)
+            return self._compose(question, bundled_templates(), address, len(names), others, seed, brief, extras)
 
     def board_line(self, question: Question) -> str | None:
-        """Compact on-screen facts for the question ('Áo thun đỏ · 199.000đ · còn 12'); None when unanswerable."""
-        if not question.products or question.hostile:
-            return None
-        parts: list[str] = []
-        for p in question.products[:2]:
-            now = p.promo_price if p.promo_price is not None else p.price
-            facts = [display_name(p, question.lang)[:1].upper() + display_name(p, question.lang)[1:],
-                     format_money(now, p.currency)]
-            if not p.in_stock:
-                facts.append(_SOLD_OUT[question.lang])
-            parts.append(" · ".join(facts))
-        return " | ".join(parts)
+        """Compact on-screen facts for the question, e.g. 'Áo thun đỏ · 199.000đ · còn M, L' (no viewer name);
+        None when the catalog cannot answer it."""
+        return board_line(question, self.catalog)
 
-    # -- composition ---------------------------------------------------------------------------
-
-    def _answer(self, q: Question, templates: Templates, seed: int, name: str | None = None,
-                brief: bool = False) -> Reply:
-        lang = q.lang
-        name = name or viewer_address(q.comment, lang)
-
-        def say(section: str, product: Product | None = None, **fields: object) -> str:
-            values: dict[str, object] = {"name": name, **fields}
-            if product is not None:
-                values.update(self._product_fields(product, lang))
-            return render_lines(templates, section, lang, seed, fields=values)
-
-        named = q.products[:2]
-        lines: list[str] = []
-        skus = [p.sku for p in named]
-        if q.intent == "human_check":
-            lines.append(say("human_check"))
-        elif q.hostile:
-            reason = hostility(q.comment.text, lang)
-            target = named[0] if named else (q.current_product if reason == "bait" else None)
-            if target is not None:
-                lines.append(say("hostile_price", target))
-                skus = [target.sku]
-            else:
-                lines.append(say("deflect"))
-        elif q.intent == "greeting":
-            lines.append(say("greeting_reply"))
-        elif not named and q.intent == "promo" and q.current_product is not None:
-            # "any discount?" about the shop: the deal on the product being shown.
-            lines.extend(self._about("promo", q.current_product, say, lang))
-            skus = [q.current_product.sku]
-        elif not named:
-            if q.current_product is not None:
-                lines.append(say("ask_which", current=display_name(q.current_product, lang)))
-                skus = [q.current_product.sku]
-            else:
-                lines.append(say("ask_which_no_current"))
-        else:
-            for product in named:
-                about = self._about(q.intent, product, say, lang)
-                lines.extend(about[:1] if brief and product.in_stock else about)
-        return Reply(sentences=[_capitalized(s) for s in split_sentences(" ".join(lines), lang)], skus=skus,
+    def _compose(self, q: Question, templates: Templates, address: str, names: int, others: int, seed: int,
+                 brief: bool, extras: bool) -> Reply:
+        writer = ClauseWriter(q, self.catalog, templates, address, seed, crowd=names > 1 or others > 0)
+        lines = writer.compose(brief, extras)
+        return Reply(sentences=[_capitalized(s) for s in split_sentences(" ".join(lines), q.lang)],
+                     skus=writer.skus,
                      expression="happy" if q.intent in _HAPPY and not q.hostile else "neutral")
-
-    @staticmethod
-    def _product_fields(product: Product, lang: Lang) -> Mapping[str, object]:
-        fields: dict[str, object] = {
-            "product": display_name(product, lang),
-            "price": format_money(product.price, product.currency),
-            "voucher": product.voucher,
-            "description": description_in(product, lang),
-        }
-        if product.promo_price is not None:
-            fields["promo_price"] = format_money(product.promo_price, product.currency)
-        if product.stock is not None:
-            fields["stock"] = product.stock
-        return fields
-
-    @staticmethod
-    def _about(intent: str, p: Product, say: _Say, lang: Lang) -> list[str]:
-        """The lines answering `intent` about one product."""
-        if intent == "stock":
-            if p.stock is None:
-                return [say("in_stock", p)]
-            return [say("stock", p) if p.stock > 0 else say("out_of_stock", p)]
-        if intent == "buy":
-            return [say("buy", p) if p.in_stock else say("out_of_stock", p)]
-        if intent == "spec" or (intent == "other" and p.description):
-            return [say("spec", p) if description_in(p, lang) else say("spec_none", p)]
-        if intent == "promo" and p.promo_price is None and not p.voucher:
-            return [say("no_promo", p)]
-        # price, promo and anything else about a named product: its price, promo and voucher.
-        lines = [say("price_promo", p) if p.promo_price is not None else say("price", p)]
-        if p.voucher:
-            lines.append(say("voucher", p))
-        if not p.in_stock:
-            lines.append(say("out_of_stock", p))
-        return lines
 
 
 def _capitalized(sentence: str) -> str:

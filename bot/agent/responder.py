@@ -21,9 +21,14 @@ class Question:
     current_product: Product | None = None
     hostile: bool = False
     others: int = 0  # how many similar questions this one stands for ("nhiều bạn hỏi…")
-    intents: list[str] = field(default_factory=list)  # every intent asked; empty -> [intent]
-    size: str | None = None
-    quantity: int | None = None
+    intents: list[str] = field(default_factory=list)  # every intent asked, main first; empty -> [intent]
+    size: str | None = None  # the size the comment names ("sz M" -> "M", "size 38" -> "38")
+    quantity: int | None = None  # how many the viewer wants ("chốt 2 cái" -> 2)
+
+    @property
+    def asked(self) -> list[str]:
+        """The intents asked, main first (old call sites set only `intent`)."""
+        return self.intents or [self.intent]
 
 
 @dataclass(slots=True)
@@ -53,7 +58,7 @@ class AnswerClause:
         q = self.question
         if not q.products or q.hostile:
             return False
-        asked = set(q.intents or [q.intent])
+        asked = set(q.asked)
         return asked <= CATALOG_INTENTS or (q.size is not None and asked <= CATALOG_INTENTS | {"spec"})
 
 

@@ -132,6 +132,25 @@ class ProductMatcher:
         ranked = sorted(((s, i) for i, s in self.scores(text).items() if s >= self.min_score), reverse=True)
         return [(self._products[i], min(100.0, round(s, 2))) for s, i in ranked[:limit]]
 
+    def named_in_order(self, text: str, lang: Lang | None = None, limit: int = 3) -> list[Product]:
+        """Products `text` names, in the order the comment names them ("áo đỏ với quần jean")."""
+        found = [p for p, _ in self.match(text, lang, limit)]
+        if len(found) < 2:
+            return found
+        folded = " ".join(words(fold(expand_teencode(text)) if not _has_cjk(text) else fold(text)))
+        index = {p.sku: i for i, p in enumerate(self._products)}
+        return sorted(found, key=lambda p: self._position(index[p.sku], folded))
+
+    def _position(self, product_index: int, folded: str) -> int:
+        """Where in the comment the product is named: its earliest exact alias, else the best fuzzy one."""
+        aliases = [a for a in self._aliases if a.product_index == product_index]
+        exact = [folded.find(a.folded) for a in aliases if a.folded in folded]
+        if exact:
+            return min(exact)
+        best = max((fuzz.partial_ratio_alignment(a.folded, folded) for a in aliases),
+                   key=lambda r: r.score if r is not None else -1.0, default=None)
+        return best.dest_start if best is not None else len(folded)
+
     def best(self, text: str, lang: Lang | None = None) -> Product | None:
         """The single product `text` names, or None."""
         found = self.match(text, lang, limit=1)

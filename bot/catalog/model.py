@@ -55,3 +55,12 @@ class Catalog:
     @property
     def skus(self) -> list[str]:
         return list(self._by_sku)
+
+    def alternative_for(self, product: Product) -> Product | None:
+        """An in-stock product of the same category to offer instead of `product`, closest in price."""
+        category = product.category.strip().casefold()
+        if not category:
+            return None
+        options = [p for p in self if p.sku != product.sku and p.in_stock
+                   and p.category.strip().casefold() == category]
+        return min(options, key=lambda p: abs(p.selling_price - product.selling_price), default=None)

@@ -46,6 +46,7 @@ _PROMO = _table(
 _STOCK = _table(
     r"con hang", r"het hang", r"con (size|sz|mau|khong|ko|k|nhieu|may|bao nhieu|cai|\w+ không)",
     r"con (size )?(xs|s|m|l|xl|xxl|\d\d)", r"con", r"sold out", r"in stock", r"out of stock", r"available",
+    r"stock",
     r"(any|how many) left", r"still have", r"do you have", r"have (it|any|them)",
     r"有货", r"有没有货", r"没货", r"缺货", r"库存", r"还有", r"卖完", r"售罄", r"现货",
 )
@@ -86,6 +87,48 @@ def detect_intent(text: str, lang: Lang | None = None) -> str:
         if table.search(folded):
             return intent
     return "other"
+
+
+def detect_intents(text: str, lang: Lang | None = None) -> list[str]:
+    """Every intent a comment asks, main one first ("giá và còn hàng không" -> stock, price).
+
+    Each table reads the text left after the earlier tables took their words, so the "giá" inside
+    "giảm giá" does not also ask the price, nor the "còn" of "còn size M" the stock twice.
+    """
+    rest = normalize_for_rules(text, lang)
+    found: list[str] = []
+    for intent, table in _ORDER:
+        if table.search(rest):
+            found.append(intent)
+            rest = _without(table, rest)
+    return found or ["other"]
+
+
+def _without(table: re.Pattern[str], text: str) -> str:
+    """`text` with every word the table matches blanked, overlapping matches included ("mã giảm giá")."""
+    keep = [True] * len(text)
+    for m in re.finditer(f"(?=({table.pattern}))", text):
+        for i in range(m.start(1), m.end(1)):
+            keep[i] = False
+    return "".join(ch if keep[i] else "|" for i, ch in enumerate(text))
+
+
+_QUANTITY_DIGITS = re.compile(
+    r"(?<![^\W_])(?:chot|lay|mua|dat|order|take|buy|get|want|要|买|拍|下单)\s*(?P<n>\d{1,3})(?!\d)"
+    r"|(?<![\d.,])(?P<m>\d{1,3})\s*(?:cai|chiec|doi|bo|sp|san pham|pcs|pieces?|items?|件|个|条|双|套|份)(?![^\W_])")
+_QUANTITY_ZH = re.compile(r"(?:要|买|拍|来)\s*(?P<n>[一二两三四五六七八九十])\s*(?:件|个|条|双|套|份)")
+_ZH_SMALL = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def asked_quantity(text: str, lang: Lang | None = None) -> int | None:
+    """How many the viewer wants ("chốt 1 áo đỏ" -> 1, "lấy 2 cái" -> 2, "要两件" -> 2), else None."""
+    folded = normalize_for_rules(text, lang)
+    m = _QUANTITY_DIGITS.search(folded)
+    if m:
+        value = int(m["n"] or m["m"])
+        return value if value > 0 else None
+    zh = _QUANTITY_ZH.search(folded)
+    return _ZH_SMALL[zh["n"]] if zh else None
 
 
 # ---------------------------------------------------------------------------------------------

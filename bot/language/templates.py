@@ -32,10 +32,15 @@ class SectionSpec:
     allowed: frozenset[str]
     required: frozenset[str] = frozenset()
     forms: tuple[str, ...] = ()  # sub-forms instead of a flat list (greeting: one / two / many)
+    optional: bool = False  # a file written before the section existed is still valid (bundled lines serve)
 
 
-def _spec(allowed: str, required: str = "", forms: tuple[str, ...] = ()) -> SectionSpec:
-    return SectionSpec(frozenset(allowed.split()), frozenset(required.split()), forms)
+def _spec(allowed: str, required: str = "", forms: tuple[str, ...] = (), optional: bool = False) -> SectionSpec:
+    return SectionSpec(frozenset(allowed.split()), frozenset(required.split()), forms, optional)
+
+
+def _brief(allowed: str, required: str = "") -> SectionSpec:
+    return _spec(allowed, required, optional=True)
 
 
 SECTIONS: dict[str, SectionSpec] = {
@@ -67,6 +72,20 @@ SECTIONS: dict[str, SectionSpec] = {
     "quiet_prompt": _spec("product"),
     "filler": _spec(""),
     "many_asked": _spec("product", "product"),
+    # Brief answers (a busy room): one short sentence of facts per product. `answer_short` is the frame,
+    # the *_short fragments below are the facts it lists ("199.000đ, còn 12 cái").
+    "answer_short": _brief("name product facts", "product facts"),
+    "price_short": _brief("price", "price"),
+    "stock_short": _brief("stock", "stock"),
+    "in_stock_short": _brief(""),
+    "size_short": _brief("size", "size"),
+    "sizes_short": _brief("sizes", "sizes"),
+    "one_size_short": _brief(""),
+    "no_size_short": _brief("size sizes", "sizes"),
+    "sold_out_short": _brief("name product alternative", "product"),
+    "sold_out_alternative": _brief("name product alternative", "product alternative"),
+    "buy_size": _brief("name product size quantity", "product size"),
+    "voucher_short": _brief("name voucher", "voucher"),
 }
 # Per greeting form, the placeholders its lines must use.
 GREETING_REQUIRED: dict[str, frozenset[str]] = {
@@ -159,7 +178,7 @@ def validate_templates(data: Any, file: str, text: str | None = None) -> Templat
                 out[name][lang] = _check_forms(lang_node, spec, where, file, lang_line)
             else:
                 out[name][lang] = {"": _check_lines(lang_node, spec, spec.required, where, file, lang_line)}
-    missing = [s for s in SECTIONS if s not in out]
+    missing = [s for s, spec in SECTIONS.items() if s not in out and not spec.optional]
     if missing:
         raise PromptFileError(PromptProblem(file, 1, f"missing section(s): {', '.join(missing)}"))
     return out
@@ -188,7 +207,11 @@ def bundled_templates() -> Templates:
 def load_templates(book: PromptBook) -> Templates:
     """The newest good templates from the book (hot reload), else the bundled ones."""
     value = book.yaml(TEMPLATES_FILE, default=None, validator=validate_templates)
-    return value if value is not None else bundled_templates()
+    if value is None:
+        return bundled_templates()
+    if len(value) < len(SECTIONS):  # an older file without the optional sections: bundled lines fill in
+        return {**bundled_templates(), **value}
+    return value
 
 
 class TemplateError(KeyError):

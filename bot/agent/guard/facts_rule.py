@@ -13,9 +13,11 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from bot.agent.guard.figures import WORD_UNIT_HINT, Figure, read_codes, read_figures
 from bot.agent.guard.verdict import GuardVerdict, TurnFacts
+from bot.catalog.sizes import product_sizes
 from bot.events import Lang
 
 _ONE = Decimal(1)
+SMALL_COUNT_MAX = 10  # plain numbers up to this need no backing ("2 màu", "mua 2", "2 bạn nữa")
 
 
 @dataclass(slots=True)
@@ -76,6 +78,8 @@ def build_allowed(facts: TurnFacts) -> _Allowed:
         allowed.codes.add(p.sku.upper())
         _add_text_figures(allowed, p.description, cur)
         _add_text_figures(allowed, p.name, cur)
+        # "size 26 đến 32" backs "size 30": every size the product comes in is one of its facts.
+        allowed.numbers.update(_norm(Decimal(size)) for size in product_sizes(p).numbers())
         for value in p.extra.values():
             _add_text_figures(allowed, str(value), cur)
     allowed.numbers.update(allowed.percents)
@@ -99,7 +103,7 @@ class BackedFiguresRule:
 
     name = "unbacked_figure"
 
-    def __init__(self, small_count_max: int = 10) -> None:
+    def __init__(self, small_count_max: int = SMALL_COUNT_MAX) -> None:
         self.small_count_max = Decimal(small_count_max)
 
     def allowed(self, facts: TurnFacts) -> _Allowed:
