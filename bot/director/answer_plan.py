@@ -19,17 +19,23 @@ class AnswerBudget:
     """How much one answer line may hold."""
 
     max_clauses: int = 3  # clauses per line: more and the last viewer waits too long for their part
-    late_after_s: float = 15.0  # older than this: "lúc nãy Hoa hỏi…"
+    late_after_s: float = 25.0  # older than this: "lúc nãy Hoa hỏi…"
     extras_every_s: float = 180.0  # voucher / list price per product at most this often in a busy room
 
 
-def _group_key(p: PendingQuestion) -> tuple[str, tuple[str, ...]] | None:
-    """Questions about the same products in one language can share a clause (any catalog intent)."""
+# Answered from templates at once whatever the brain: "are you real?", a greeting, bait or an injection.
+_TEMPLATED = frozenset({"human_check", "greeting"})
+
+
+def _group_key(p: PendingQuestion, model_on: bool) -> tuple[str, tuple[str, ...]] | None:
+    """Questions about the same products in one language share a clause (any catalog intent); other quick
+    questions get a clause of their own in the same line; None = an open question for the model, alone."""
     q = p.question
-    clause = AnswerClause(question=q, comments=[])
-    if not clause.from_catalog:
-        return None
-    return q.lang, tuple(sorted(pr.sku for pr in q.products))
+    if AnswerClause(question=q, comments=[]).from_catalog:
+        return q.lang, tuple(sorted(pr.sku for pr in q.products))
+    if not model_on or q.hostile or q.intent in _TEMPLATED:
+        return q.lang, ("", p.key)
+    return None
 
 
 def _merged_question(items: list[PendingQuestion]) -> Question:
@@ -51,7 +57,7 @@ def _merged_question(items: list[PendingQuestion]) -> Question:
 
 
 def plan_line(waiting: list[PendingQuestion], now: float, budget: AnswerBudget,
-              allow_open: bool = True) -> list[list[PendingQuestion]]:
+              allow_open: bool = True, model_on: bool = False) -> list[list[PendingQuestion]]:
     """Choose which waiting questions one line answers: a list of clauses, each a list of questions.
 
     The best question always leads. Open questions stand alone; quick catalog answers are gathered,
@@ -60,17 +66,17 @@ def plan_line(waiting: list[PendingQuestion], now: float, budget: AnswerBudget,
     if not waiting:
         return []
     lead = waiting[0]
-    lead_key = _group_key(lead)
+    lead_key = _group_key(lead, model_on)
     if lead_key is None:
         if allow_open:
             return [[lead]]
-        quick = [p for p in waiting if _group_key(p) is not None]
+        quick = [p for p in waiting if _group_key(p, model_on) is not None]
         if not quick:
             return []
-        lead, lead_key = quick[0], _group_key(quick[0])
+        lead, lead_key = quick[0], _group_key(quick[0], model_on)
     groups: dict[tuple[str, tuple[str, ...]], list[PendingQuestion]] = {}
     for p in waiting:
-        key = _group_key(p)
+        key = _group_key(p, model_on)
         if key is None:
             continue
         if key in groups or len(groups) < budget.max_clauses:

@@ -43,6 +43,7 @@ class DirectorSettings:
     pitch_every_s: float = 40.0  # in a busy room, one run-of-show line at least this often (0 = never)
     pace_per_waiting: float = 0.04  # speaking faster by this much per waiting question (the voice bounds it)
     pace_max: float = 1.15
+    model_on: bool = False  # an LLM answers open questions: those get a line of their own (it takes time)
     room_lang: Lang = "vi"
     variant: str | None = None
 
@@ -197,7 +198,7 @@ class Director:
         waiting = self.triage.waiting_questions(now)
         for item in waiting:
             self._resolve_current(item.question)  # "còn size M không?" asks about the product on screen
-        groups = plan_line(waiting, now, self.budget)
+        groups = plan_line(waiting, now, self.budget, model_on=self.s.model_on)
         if not groups:
             return None
         taken = [[it for it in (self.triage.take_question_key(p.key, now) for p in g) if it is not None]
@@ -206,7 +207,8 @@ class Director:
         if not taken:
             return None
         left = len(self.triage.questions)
-        brief = left >= self.s.brief_when_waiting or len(taken) > 1
+        # Anyone else waiting, or several viewers in this line: only the fact asked, a short clause each.
+        brief = left >= self.s.brief_when_waiting or len(taken) > 1 or sum(len(g) for g in taken) > 1
         clauses: list[AnswerClause] = []
         for g in taken:
             skus = [pr.sku for it in g for pr in it.question.products]
@@ -243,7 +245,6 @@ class Director:
                           trigger=triggers[0] if triggers else first.question.comment,
                           skus=[p.sku for p in products], merged=sum(c.others for c in clauses))
         plan.triggers = list(triggers) or [first.question.comment]
-        plan.yieldable = not first.brief  # a full answer's extras give way when a question arrives
         pace = min(self.s.pace_max, 1.0 + self.s.pace_per_waiting * waiting_after)
         draft = LineDraft(plan=plan, question=first.question, products=products, clauses=clauses, pace=pace)
         draft.numbers.update(str(c.others) for c in clauses if c.others)  # "Lan và 2 bạn nữa"

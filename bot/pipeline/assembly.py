@@ -133,7 +133,7 @@ def build_show(opts: ShowOptions) -> Show:
     director = Director(triage, catalog, prompts, LineWriter(prompts),
                         DirectorSettings(room_lang=room_lang, variant=opts.variant,
                                          greeting_interval_s=s.greeting_interval_s,
-                                         script_gap_s=s.max_silence_s))
+                                         script_gap_s=s.max_silence_s, model_on=opts.llm == "openai"))
     if experiment is not None and opts.variant is None:
         director.variants = experiment
     offline = OfflineResponder(catalog, prompts)
