@@ -184,6 +184,9 @@ class Sentence:
     last: bool = False
     skus: list[str] = field(default_factory=list)
     expression: str = "neutral"
+    # How much faster than the configured rate to speak (the director raises it while questions
+    # wait); the speaker clamps it to voices.yaml's rate.busy_max and never goes below 1.
+    pace: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +217,7 @@ class SpeechSegment:
     engine: str = "espeak"
     voice: str = ""
     synth_ms: float = 0.0
+    speed: float = 1.0  # the engine speed used: rate(engine, lang) × clamped pace
 
     @property
     def duration(self) -> float:
