@@ -1,7 +1,9 @@
 """`make bench`: run every benchmark in bench/, then write bench/results.json and BENCHMARKS.md.
 
 Each bench_*.py is a standalone script that prints its figures and writes bench/out/<name>.json;
-this runner only orchestrates, records failures honestly, and renders the table.
+this runner only orchestrates, records failures honestly, and renders the table. Any bench_*.py
+is picked up by name. `run_all.py pace tts` runs only those and keeps the other benchmarks'
+figures from the last bench/results.json, so one new bench does not wipe the table.
 """
 
 from __future__ import annotations
@@ -47,8 +49,10 @@ def flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
 def main(argv: list[str]) -> int:
     only = set(argv)
     OUT.mkdir(parents=True, exist_ok=True)
-    scripts = sorted(p for p in BENCH.glob("bench_*.py") if not only or p.stem in only)
-    runs: dict[str, Any] = {}
+    scripts = sorted(p for p in BENCH.glob("bench_*.py")
+                     if not only or p.stem in only or p.stem.removeprefix("bench_") in only)
+    previous = _previous() if only else {}
+    runs: dict[str, Any] = dict(previous.get("runs", {}))
     for script in scripts:
         name = script.stem.removeprefix("bench_")
         print(f"== {script.name}", flush=True)
@@ -65,16 +69,31 @@ def main(argv: list[str]) -> int:
             runs[name]["error"] = tail
             print(f"   FAILED: {tail[-500:]}", flush=True)
     results: dict[str, Any] = {"generated": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
-                               "runs": runs, "benchmarks": {}}
+                               "runs": dict(sorted(runs.items())),
+                               "benchmarks": dict(previous.get("benchmarks", {}))}
+    ran = {s.stem.removeprefix("bench_") for s in scripts}
     for path in sorted(OUT.glob("*.json")):
+        if only and path.stem not in ran:
+            continue  # a stale file from an older run; results.json has that bench's figures
         try:
             results["benchmarks"][path.stem] = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             results["benchmarks"][path.stem] = {"error": f"unreadable: {exc}"}
+    results["benchmarks"] = dict(sorted(results["benchmarks"].items()))
+    if only and previous.get("generated"):
+        results["partial"] = {"ran": sorted(ran), "others_from": previous["generated"],
+                              "others_cpu": previous.get("machine", {}).get("cpu", "")}
     (BENCH / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     (ROOT / "BENCHMARKS.md").write_text(render_markdown(results), encoding="utf-8")
     print(f"wrote {BENCH / 'results.json'} and {ROOT / 'BENCHMARKS.md'}")
-    return 0 if all(r["ok"] for r in runs.values()) else 1
+    return 0 if all(runs[s.stem.removeprefix("bench_")]["ok"] for s in scripts) else 1
+
+
+def _previous() -> dict[str, Any]:
+    try:
+        return json.loads((BENCH / "results.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
 
 
 def render_markdown(results: dict[str, Any]) -> str:
@@ -84,6 +103,12 @@ def render_markdown(results: dict[str, Any]) -> str:
         f"Generated {results['generated']} by `make bench` on: {m['cpu']}, {m['cores']} cores, "
         f"{m['memory_gb']} GB, {m['system']}, Python {m['python']}, GPU: {m['gpu']}.", "",
         "These machines are shared and noisy: compare ratios taken in one run, not absolute numbers across runs.", "",
+    ]
+    if results.get("partial"):
+        part = results["partial"]
+        lines += [f"Partial run: {', '.join(part['ran'])} ran now; the other figures are from "
+                  f"{part['others_from']} ({part.get('others_cpu') or 'machine unknown'}).", ""]
+    lines += [
         "| benchmark | ran | seconds |", "|---|---|---|",
     ]
     for name, run in results["runs"].items():

@@ -196,7 +196,9 @@ class Sentence:
     last: bool = False
     skus: list[str] = field(default_factory=list)
     expression: str = "neutral"
-    pace: float = 1.0  # speaking-rate factor the director asks for (a little faster while questions wait)
+    # How much faster than the configured rate to speak (the director raises it while questions
+    # wait); the speaker clamps it to voices.yaml's rate.busy_max and never goes below 1.
+    pace: float = 1.0
     filler: bool = False  # "để em xem nha" while the model thinks: reported as its own line (§2.7)
     answers: tuple[str, ...] = ()  # keys of the waiting questions this sentence answers (the board hides them)
 
@@ -229,6 +231,7 @@ class SpeechSegment:
     engine: str = "espeak"
     voice: str = ""
     synth_ms: float = 0.0
+    speed: float = 1.0  # the engine speed used: rate(engine, lang) × clamped pace
 
     @property
     def duration(self) -> float:

@@ -123,6 +123,10 @@ def money_in_words(amount: Decimal | float | int, currency: str, lang: Lang) -> 
     major_word, minor_word = _UNIT_WORDS.get(lang, _UNIT_WORDS["en"]).get(cur, (cur, ""))
     sep = "" if lang == "zh" else " "
     text = f"{number_in_words(whole, lang)}{sep}{major_word}"
+    if minor and lang == "zh" and cur in ("CNY", "RMB"):
+        # 角 and 分, not "九十分": ¥59.90 is 五十九元九角, ¥59.05 五十九元零五分.
+        jiao, fen = divmod(minor, 10)
+        return text + (f"{_ZH_DIGITS[jiao]}角" if jiao else "零") + (f"{_ZH_DIGITS[fen]}分" if fen else "")
     if minor and minor_word:
         joiner = "" if lang == "zh" else (" and " if lang == "en" else " ")
         text += f"{joiner}{number_in_words(minor, lang)}{sep}{minor_word}"

@@ -31,6 +31,9 @@ class SpeechError(RuntimeError):
 
 @runtime_checkable
 class SpeechEngine(Protocol):
+    """An engine with `takes_speed = True` also accepts `synthesize(..., speed=factor)` (1.0: its
+    normal pace); the speaker passes the voices.yaml rate × the sentence's pace only to those."""
+
     name: str
 
     def synthesize(self, text: str, lang: Lang, voice: str | None = None) -> Synthesis:

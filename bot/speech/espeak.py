@@ -37,6 +37,10 @@ _PHONEMES_IPA = 0x02  # espeak_TextToPhonemes phonememode bit: IPA names
 # (Debian's 1.51 `cmn` does not; see docs/voices.md).
 DEFAULT_VOICES: dict[str, str] = {"vi": "vi", "zh": "cmn", "en": "en-us"}
 
+# espeak-ng's normal rate (espeakRATE_NORMAL) and the range it accepts, in words per minute.
+RATE_NORMAL = 175
+_RATE_RANGE = (80, 450)
+
 # An empty-named event shorter than this is a word boundary, not a pause worth a closed mouth.
 _MIN_PAUSE_S = 0.02
 
@@ -177,6 +181,7 @@ class EspeakEngine:
     """The default, offline engine: espeak-ng with per-phoneme (IPA) and per-word timing."""
 
     name = "espeak"
+    takes_speed = True
 
     def __init__(self, rate: int | None = None, voices: dict[str, str] | None = None) -> None:
         self.rate = rate  # words per minute; None keeps the voice's own
@@ -194,12 +199,19 @@ class EspeakEngine:
     def voice_for(self, lang: Lang) -> str:
         return self.voices.get(lang, DEFAULT_VOICES["en"])
 
-    def synthesize(self, text: str, lang: Lang, voice: str | None = None) -> Synthesis:
-        """Speak one sentence; phoneme spans end where the next event starts (or the audio ends)."""
+    def words_per_minute(self, speed: float = 1.0) -> int:
+        """The espeak rate for `speed` × this engine's own rate (175 wpm unless given)."""
+        wpm = round((self.rate or RATE_NORMAL) * speed)
+        return min(max(wpm, _RATE_RANGE[0]), _RATE_RANGE[1])
+
+    def synthesize(self, text: str, lang: Lang, voice: str | None = None, speed: float = 1.0) -> Synthesis:
+        """Speak one sentence; phoneme spans end where the next event starts (or the audio ends).
+        The phoneme events come from this synthesis, so they hold at any speed."""
         voice = voice or self.voice_for(lang)
         with self._lib.lock:
             self._lib.set_voice(voice)
-            self._lib.set_rate(self.rate)
+            # Always set: a faster sentence before this one must not leave its rate behind.
+            self._lib.set_rate(self.words_per_minute(speed))
             job = self._lib.synth(text)
         sr = self._lib.sample_rate
         pcm = np.concatenate(job.chunks) if job.chunks else np.zeros(0, dtype=np.int16)

@@ -17,6 +17,7 @@ import yaml
 from bot.events import LANGS, Lang
 from bot.paths import PROMPTS_DIR
 from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
+from bot.speech.spoken_money import FULL, MoneyStyle, validate_money
 
 LEXICON_FILE = "lexicon.yaml"
 
@@ -29,10 +30,12 @@ class LexiconRule:
 
 @dataclass(frozen=True, slots=True)
 class LexiconTable:
-    """The validated file: rules per language (longest written form first), one regex each."""
+    """The validated file: rules per language (longest written form first), one regex each, and
+    how each language says prices (the `money:` section; a language not named there says them in full)."""
 
     rules: dict[str, list[LexiconRule]] = field(default_factory=dict)
     patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    money: dict[str, MoneyStyle] = field(default_factory=dict)
 
 
 _LATIN = "A-Za-z\u00C0-\u024F\u1E00-\u1EFF"  # Latin letters incl. Vietnamese
@@ -86,8 +89,12 @@ def validate_lexicon(data: Any, file: str, text: str | None = None) -> LexiconTa
     if not isinstance(data, dict):
         raise PromptFileError(PromptProblem(file, 1, "lexicon must map a language (vi, zh, en) to entries"))
     rules: dict[str, list[LexiconRule]] = {}
+    money: dict[str, MoneyStyle] = {}
     for lang, entries in data.items():
         lang = str(lang)
+        if lang == "money":
+            money = validate_money(entries, file, lambda path: yaml_line(file, path, text))
+            continue
         if lang not in LANGS:
             raise PromptFileError(PromptProblem(
                 file, yaml_line(file, (lang,), text), f"unknown language {lang!r}; use one of {', '.join(LANGS)}"))
@@ -106,7 +113,7 @@ def validate_lexicon(data: Any, file: str, text: str | None = None) -> LexiconTa
             out.append(LexiconRule(written_s, str(spoken).strip()))
         out.sort(key=lambda r: len(r.written), reverse=True)
         rules[lang] = out
-    return LexiconTable(rules, {lang: _combined(r) for lang, r in rules.items() if r})
+    return LexiconTable(rules, {lang: _combined(r) for lang, r in rules.items() if r}, money)
 
 
 class Lexicon:
@@ -120,6 +127,9 @@ class Lexicon:
 
     def rules(self, lang: Lang) -> list[LexiconRule]:
         return self.table().rules.get(lang, [])
+
+    def money_style(self, lang: Lang) -> MoneyStyle:
+        return self.table().money.get(lang, FULL)
 
     def apply(self, text: str, lang: Lang) -> str:
         """Replace every written form of `lang` with its spoken form (spaced, so units split)."""

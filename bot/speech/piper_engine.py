@@ -98,6 +98,7 @@ class PiperEngine:
     """Piper voices per language; a voice loads once, a voice that fails to load stays failed."""
 
     name = "piper"
+    takes_speed = True
 
     def __init__(self, voices: dict[str, str] | None = None, voices_dir: Path | None = None,
                  length_scale: float | None = None) -> None:
@@ -156,15 +157,17 @@ class PiperEngine:
     def voice_for(self, lang: Lang) -> str | None:
         return self.voices.get(lang)
 
-    def synthesize(self, text: str, lang: Lang, voice: str | None = None) -> Synthesis:
-        """Speak `text`; sentences piper splits it into are joined with a short pause."""
+    def synthesize(self, text: str, lang: Lang, voice: str | None = None, speed: float = 1.0) -> Synthesis:
+        """Speak `text`; sentences piper splits it into are joined with a short pause. `speed`
+        divides the length_scale, and the alignments come from that synthesis."""
         spec = voice or self.voice_for(lang)
         if not spec:
             raise SpeechError(f"no piper voice for language {lang!r} (set piper.{lang} in voices.yaml)")
         model = self._voice(self.resolve(spec))
         from piper import SynthesisConfig
 
-        config = SynthesisConfig(length_scale=self.length_scale)
+        base = self.length_scale if self.length_scale is not None else model.config.length_scale
+        config = SynthesisConfig(length_scale=base / speed if speed != 1.0 else self.length_scale)
         sr = int(model.config.sample_rate)
         gap = np.zeros(int(SENTENCE_GAP_S * sr), dtype=np.int16)
         parts: list[np.ndarray] = []

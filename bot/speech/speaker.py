@@ -1,6 +1,7 @@
 """The speech stage's worker: a written sentence in, stage audio with mouth timing out.
 
-spoken form -> engine (voice per language from voices.yaml) -> espeak if the engine fails ->
+spoken form -> engine (voice and rate per language from voices.yaml, times the sentence's pace)
+-> espeak if the engine fails ->
 resample to the stage rate -> one loudness -> timings (the engine's, or estimated from audio).
 """
 
@@ -24,7 +25,7 @@ from bot.speech.espeak import EspeakEngine
 from bot.speech.lexicon import Lexicon
 from bot.speech.spoken_form import to_spoken
 from bot.speech.stage_audio import TARGET_DBFS, normalise_loudness, resample, to_int16
-from bot.speech.voice_table import voice_for
+from bot.speech.voice_table import rates_for, voice_for
 
 log = logging.getLogger(__name__)
 
@@ -81,32 +82,42 @@ class Speaker:
         else:
             log.debug("TTS %s failed again for %s: %s", what, lang, exc)
 
-    def _espeak(self, engine: SpeechEngine, text: str, sentence: Sentence) -> Synthesis:
+    def _speed(self, engine: SpeechEngine, sentence: Sentence) -> dict[str, float]:
+        """`speed=` for an engine with a rate control (read fresh: voices.yaml hot-reloads)."""
+        if not getattr(engine, "takes_speed", False):
+            return {}
+        return {"speed": rates_for(self.prompts).speed(engine.name, sentence.lang, sentence.pace)}
+
+    def _espeak(self, engine: SpeechEngine, text: str, sentence: Sentence) -> tuple[Synthesis, float]:
         """espeak with the configured voice; a bad voice name falls back to the language's own."""
         voice = voice_for(self.prompts, engine.name, sentence.lang)
+        speed = self._speed(engine, sentence)
         try:
-            return engine.synthesize(text, sentence.lang, voice)
+            return engine.synthesize(text, sentence.lang, voice, **speed), speed.get("speed", 1.0)
         except Exception as exc:
             if voice is None:
                 raise SpeechError(f"espeak failed on reply {sentence.reply_id}: {exc}") from exc
             self._warn_once(f"espeak voice {voice!r}", sentence.lang, exc, "using the default voice")
         try:
-            return engine.synthesize(text, sentence.lang, None)
+            return engine.synthesize(text, sentence.lang, None, **speed), speed.get("speed", 1.0)
         except Exception as exc:
             raise SpeechError(f"espeak failed on reply {sentence.reply_id}: {exc}") from exc
 
-    def _synthesize(self, text: str, sentence: Sentence) -> tuple[Synthesis, str]:
+    def _synthesize(self, text: str, sentence: Sentence) -> tuple[Synthesis, str, float]:
         engine = self.engine
         if engine.name == "espeak":
-            return self._espeak(engine, text, sentence), engine.name
+            synth, used = self._espeak(engine, text, sentence)
+            return synth, engine.name, used
+        speed = self._speed(engine, sentence)
         try:
-            return engine.synthesize(text, sentence.lang, voice_for(self.prompts, engine.name, sentence.lang)), \
-                engine.name
+            voice = voice_for(self.prompts, engine.name, sentence.lang)
+            return engine.synthesize(text, sentence.lang, voice, **speed), engine.name, speed.get("speed", 1.0)
         except Exception as exc:
             self._warn_once(engine.name, sentence.lang, exc, "espeak speaks instead")
         self.fallbacks += 1
         fb = self.fallback
-        return self._espeak(fb, text, sentence), fb.name
+        synth, fb_speed = self._espeak(fb, text, sentence)
+        return synth, fb.name, fb_speed
 
     def speak(self, sentence: Sentence) -> SpeechSegment:
         """Audio (int16 mono at the stage rate, one loudness) and mouth timing for one sentence."""
@@ -116,7 +127,7 @@ class Speaker:
             # Only emoji or a link: nothing to say, nothing lost.
             return SpeechSegment(sentence=sentence, pcm=np.zeros(0, dtype=np.int16),
                                  sample_rate=self.stage_rate, engine=self.engine.name, synth_ms=0.0)
-        synth, engine_name = self._synthesize(text, sentence)
+        synth, engine_name, speed = self._synthesize(text, sentence)
         audio = resample(synth.pcm, synth.sample_rate, self.stage_rate)
         audio = normalise_loudness(audio, self.stage_rate, self.target_dbfs)
         pcm = to_int16(audio)
@@ -124,7 +135,7 @@ class Speaker:
         phonemes = _clip_phonemes(synth.phonemes, duration) or estimate_phonemes(pcm, self.stage_rate)
         return SpeechSegment(
             sentence=sentence, pcm=pcm, sample_rate=self.stage_rate, phonemes=phonemes,
-            words=_clip_words(synth.words, duration), engine=engine_name, voice=synth.voice,
+            words=_clip_words(synth.words, duration), engine=engine_name, voice=synth.voice, speed=speed,
             synth_ms=round((time.perf_counter() - t0) * 1000.0, 2),
         )
 

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from decimal import InvalidOperation
 
 from bot.events import Lang
-from bot.language.money import money_in_words, number_in_words, parse_money_amount
+from bot.language.money import number_in_words, parse_money_amount
 from bot.speech.lexicon import Lexicon
+from bot.speech.spoken_money import FULL, MoneyStyle, spoken_money, vi_short_thousands
 
 _DEFAULT_LEXICON: Lexicon | None = None
 
@@ -85,37 +86,38 @@ def number_words(whole: str, frac: str | None, lang: Lang) -> str:
     return _join(lang, text, _POINT[lang], _digits(frac, lang))
 
 
-def _money(amount_text: str, currency: str, lang: Lang) -> str | None:
+def _money(amount_text: str, currency: str, lang: Lang, style: MoneyStyle) -> str | None:
     try:
         amount = parse_money_amount(amount_text, currency)
     except InvalidOperation:
         return None
-    return money_in_words(amount, currency, lang)
+    return spoken_money(amount, currency, lang, style)
 
 
-def _sub_money(text: str, lang: Lang) -> str:
+def _sub_money(text: str, lang: Lang, style: MoneyStyle) -> str:
     def vnd(m: re.Match[str]) -> str:
-        return f" {_money(m.group(1), 'VND', lang) or m.group(0)} "
+        return f" {_money(m.group(1), 'VND', lang, style) or m.group(0)} "
 
     def prefix(m: re.Match[str]) -> str:
-        return f" {_money(m.group(2), _PREFIX_CURRENCY[m.group(1)], lang) or m.group(0)} "
+        return f" {_money(m.group(2), _PREFIX_CURRENCY[m.group(1)], lang, style) or m.group(0)} "
 
     def suffix(m: re.Match[str]) -> str:
-        return f" {_money(m.group(1), _SUFFIX_CURRENCY[m.group(2)], lang) or m.group(0)} "
+        return f" {_money(m.group(1), _SUFFIX_CURRENCY[m.group(2)], lang, style) or m.group(0)} "
 
     text = _VND_SUFFIX.sub(vnd, text)
     text = _PREFIX_MONEY.sub(prefix, text)
     return _SUFFIX_MONEY.sub(suffix, text)
 
 
-def _sub_numbers(text: str, lang: Lang) -> str:
+def _sub_numbers(text: str, lang: Lang, style: MoneyStyle = FULL) -> str:
     def percent(m: re.Match[str]) -> str:
         whole, _, frac = m.group(1).replace(",", ".").partition(".")
         return f" {_PERCENT_WORDS[lang](number_words(whole, frac or None, lang))} "
 
     def thousands(m: re.Match[str]) -> str:
-        # Sellers write "249k" for 249.000: say the full number.
-        return f" {number_in_words(int(m.group(1)) * 1000, lang)} "
+        # Sellers write "249k" for 249.000: a Vietnamese price in the short style, else the full number.
+        short = vi_short_thousands(int(m.group(1)), style) if lang == "vi" and style.style == "short" else None
+        return f" {short or number_in_words(int(m.group(1)) * 1000, lang)} "
 
     def number(m: re.Match[str]) -> str:
         whole = m.group(1).replace(".", "").replace(",", "")
@@ -154,9 +156,10 @@ def to_spoken(text: str, lang: Lang, lexicon: Lexicon | None = None) -> str:
     lexicon = lexicon if lexicon is not None else default_lexicon()
     text = unicodedata.normalize("NFC", text)
     text = _URL.sub(" ", text)
-    text = _sub_money(text, lang)
+    style = lexicon.money_style(lang)
+    text = _sub_money(text, lang, style)
     text = text.replace("&", _AND_WORD[lang])
     text = lexicon.apply(text, lang)
-    text = _sub_numbers(text, lang)
+    text = _sub_numbers(text, lang, style)
     text = _strip_symbols(text)
     return _tidy(text)

@@ -1,4 +1,4 @@
-"""prompts/voices.yaml: which voice each engine uses per language, hot-reloaded."""
+"""prompts/voices.yaml: which voice each engine uses per language, and its `rate:` section, hot-reloaded."""
 
 from __future__ import annotations
 
@@ -7,22 +7,30 @@ from typing import Any
 from bot.events import LANGS, Lang
 from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
 from bot.speech.lexicon import yaml_line
+from bot.speech.pace import RateTable, validate_rate
 
 VOICES_FILE = "voices.yaml"
 ENGINES = ("espeak", "piper", "coqui", "edge")
 
-VoiceTable = dict[str, dict[str, str]]
+
+class VoiceTable(dict[str, dict[str, str]]):
+    """engine -> {lang -> voice}; the `rate:` section rides along so one validator reads the file."""
+
+    rate: RateTable = RateTable()
 
 
 def validate_voices(data: Any, file: str, text: str | None = None) -> VoiceTable:
     """engine -> {lang -> voice}; errors name file and line."""
     if data is None:
-        return {}
+        return VoiceTable()
     if not isinstance(data, dict):
         raise PromptFileError(PromptProblem(file, 1, "voices.yaml must map an engine to {language: voice}"))
-    table: VoiceTable = {}
+    table = VoiceTable()
     for engine, voices in data.items():
         engine = str(engine)
+        if engine == "rate":
+            table.rate = validate_rate(voices, file, lambda path: yaml_line(file, path, text))
+            continue
         if engine not in ENGINES:
             raise PromptFileError(PromptProblem(
                 file, yaml_line(file, (engine,), text),
@@ -43,5 +51,10 @@ def validate_voices(data: Any, file: str, text: str | None = None) -> VoiceTable
 
 def voice_for(book: PromptBook, engine: str, lang: Lang) -> str | None:
     """The voice `engine` uses for `lang`, or None to let the engine pick its own."""
-    table: VoiceTable = book.yaml(VOICES_FILE, default={}, validator=validate_voices)
+    table: VoiceTable = book.yaml(VOICES_FILE, default=VoiceTable(), validator=validate_voices)
     return table.get(engine, {}).get(lang)
+
+
+def rates_for(book: PromptBook) -> RateTable:
+    """The newest good `rate:` section of voices.yaml (defaults when the file has none)."""
+    return book.yaml(VOICES_FILE, default=VoiceTable(), validator=validate_voices).rate

@@ -29,15 +29,21 @@ from bot.speech.spoken_form import to_spoken
         ("en", "¥59", "fifty-nine yuan"),
     ],
 )
-def test_spoken_form_prices(lang: str, written: str, spoken: str) -> None:
-    assert to_spoken(written, lang) == spoken  # type: ignore[arg-type]
+def test_spoken_form_prices_full_style(full_lexicon: Lexicon, lang: str, written: str, spoken: str) -> None:
+    assert to_spoken(written, lang, full_lexicon) == spoken  # type: ignore[arg-type]
+
+
+@pytest.fixture()
+def full_lexicon(tmp_path: Path) -> Lexicon:
+    """A lexicon file from before the money section: every price is said in full."""
+    (tmp_path / LEXICON_FILE).write_text("en:\n  XL: extra large\n", encoding="utf-8")
+    return Lexicon(PromptBook(tmp_path))
 
 
 def test_spoken_form_sentence_vi() -> None:
     text = "Áo đỏ giá 249.000đ, giảm 20% còn 199k nhé 😍🔥 https://shop.vn/ao-do"
     assert to_spoken(text, "vi") == (
-        "Áo đỏ giá hai trăm bốn mươi chín nghìn đồng, giảm hai mươi phần trăm "
-        "còn một trăm chín mươi chín nghìn nhé"
+        "Áo đỏ giá hai trăm bốn chín nghìn, giảm hai mươi phần trăm còn một trăm chín chín nghìn nhé"
     )
 
 
