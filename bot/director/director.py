@@ -212,8 +212,10 @@ class Director:
         clauses: list[AnswerClause] = []
         for g in taken:
             skus = [pr.sku for it in g for pr in it.question.products]
-            extras = not brief or all(now - self._extras_t.get(sku, -1e9) >= self.budget.extras_every_s
-                                      for sku in skus)
+            # The voucher / list price: in a full answer, or in a brief one when nobody else waits and it
+            # was not said for a few minutes — never in every line of a busy room.
+            extras = not brief or (left == 0 and all(now - self._extras_t.get(sku, -1e9) >= self.budget.extras_every_s
+                                                     for sku in skus))
             clause = make_clause(g, now, brief=brief, extras=extras, budget=self.budget)
             self._resolve_current(clause.question)
             if clause.late:
