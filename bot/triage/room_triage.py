@@ -66,6 +66,9 @@ class TriageSettings:
     max_questions: int = 256
     gift_gap_s: float = 3.0
     understood_cache: int = 4096
+    # The same question (same products, intent, language) just answered by voice: a new asker in this
+    # window reads the answer on the board instead, so a crowd is answered a few times, not every line.
+    answered_again_after_s: float = 40.0
 
 
 class Triage:
@@ -92,6 +95,7 @@ class Triage:
         self.like_total = 0
         self.events_in = 0
         self._budget = self.s.understand_per_s
+        self._answered_keys: OrderedDict[str, float] = OrderedDict()  # cluster key -> when last answered
         self._understood: OrderedDict[tuple[str, str], Question] = OrderedDict()
         self._budget_t = 0.0
 
@@ -170,6 +174,11 @@ class Triage:
             return
         key = cluster_key(q, folded)
         if self._merge(key, ev):
+            return
+        if ev.t - self._answered_keys.get(key, -1e9) < self.s.answered_again_after_s and not key.startswith("text|"):
+            self._drop(ev, "answered_recently")
+            if self.on_question is not None:  # the answer just said stays readable on the board
+                self.on_question(PendingQuestion(key, q, 0.0, ev.t, ev.t, 1, {ev.user.id}, [ev]), ev)
             return
         evicted = self.questions.add(key, q, self._score(q, ev, vs), ev.t)
         if evicted is not None:
@@ -263,6 +272,10 @@ class Triage:
         return item
 
     def _answered(self, item: PendingQuestion, now: float) -> None:
+        self._answered_keys[item.key] = now
+        self._answered_keys.move_to_end(item.key)
+        while len(self._answered_keys) > self.s.max_questions:
+            self._answered_keys.popitem(last=False)
         for c in item.comments or [item.question.comment]:
             vs = self.viewers.get(c.user.id)
             if vs is not None:

@@ -173,3 +173,47 @@ def test_the_board_answers_at_once_hides_when_voiced_and_shows_only_catalog_figu
         if text in spoken_t:
             assert entry["t_hidden"] <= spoken_t[text] + 15.0
     assert not seen[-1][1]  # nothing left on the board at the end
+
+
+def test_a_flooded_room_still_hears_the_real_questions_by_voice(tmp_path: Path) -> None:
+    # 10,000 comments in two minutes: spam, emoji, hammering spammers and a crowd asking the red
+    # T-shirt's price in slightly different words; 30 real questions from real viewers in between.
+    import random
+
+    from tests.triage.test_flood import REAL_QUESTIONS, SPAM
+
+    rng = random.Random(11)
+    real = [REAL_QUESTIONS[i % len(REAL_QUESTIONS)] + ("" if i < len(REAL_QUESTIONS) else " ạ") for i in range(30)]
+    names = ["Lan", "Tuấn", "Hoa", "Minh", "Vy", "Khoa", "Thu", "An", "Linh", "Bảo", "Quỳnh", "Đức", "Phúc", "Ngọc",
+             "Mai", "Trang", "Nam", "Hùng", "Dung", "Yến", "Emma", "Jake", "Sam", "Lily", "王伟", "李梅", "陈静", "张伟",
+             "Oanh", "Kiên"]
+    rows: list[dict[str, Any]] = [{"t": 0.0, "type": "viewers", "count": 5000}]
+    real_at = {int(i * 10_000 / 30) + 7: i for i in range(30)}
+    for i in range(10_000):
+        t = round(2.0 + 118.0 * i / 10_000, 3)
+        if i in real_at:
+            k = real_at[i]
+            user, text = {"id": f"real{k}", "unique_id": f"real{k}", "nickname": names[k]}, real[k]
+        else:
+            roll = rng.random()
+            if roll < 0.45:
+                uid = f"v{rng.randrange(3000)}"
+                text = rng.choice(SPAM)
+            elif roll < 0.75:
+                uid = f"spam{rng.randrange(5)}"
+                text = f"follow me {rng.randrange(3)}"
+            else:
+                uid = f"p{rng.randrange(4000)}"
+                text = rng.choice(["áo đỏ giá bao nhiêu", "ao do gia bn", "giá áo đỏ?", "áo đỏ bao nhiêu tiền shop"])
+            user = {"id": uid, "unique_id": uid, "nickname": "x" + uid}
+        rows.append({"t": t, "type": "comment", "user": user, "text": text})
+    rows.append({"t": 135.0, "type": "live_end"})
+    log = tmp_path / "flood.jsonl"
+    log.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    run = run_log(tmp_path, log)
+    voiced = {tr["user"]["id"] for r in answers(run.report) for tr in r["triggers"]}
+    got = sum(1 for k in range(30) if f"real{k}" in voiced)
+    assert got >= 25, (got, [r["text"] for r in answers(run.report)])
+    crowd_lines = [r for r in answers(run.report) if any(tr["user"]["id"].startswith("p") for tr in r["triggers"])]
+    assert 1 <= len(crowd_lines) <= 4  # the red-shirt crowd is answered a few times, not thousands
+    assert run.report["session"]["counts"]["comment"] == 10_000
