@@ -285,6 +285,8 @@ def questions_from_log(log: Path, catalog_path: Path = SAMPLE_CATALOG) -> list[T
             ev = json.loads(line)
         except json.JSONDecodeError:
             continue
+        if not isinstance(ev, dict) or not isinstance(ev.get("t"), int | float):
+            continue  # not an event (DESIGN §2.3: the show skips it too)
         if ev.get("type") == "product_pinned":
             current = by_sku.get(str(ev.get("sku")), current)
         if ev.get("type") != "comment" or not ev.get("text"):
@@ -492,21 +494,28 @@ def markdown(result: dict[str, Any], baseline: dict[str, Any] | None) -> str:
 def plot(result: dict[str, Any], path: Path) -> None:
     """Voice and screen-only fractions, and p95 latency, against questions per second, per brain."""
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    for brain, per_rate in result["rooms"].items():
+    for (brain, per_rate), color in zip(result["rooms"].items(), ("tab:blue", "tab:orange", "tab:green"),
+                                        strict=False):
         rates = [float(r) for r in per_rate]
         figs = list(per_rate.values())
-        left.plot(rates, [f["answered_voice"] or 0 for f in figs], "o-", label=f"{brain}: voice")
-        left.plot(rates, [f["answered_screen_only"] or 0 for f in figs], "s--", label=f"{brain}: screen only")
-        right.plot(rates, [(f["latency_p95_ms"] or 0) / 1000 for f in figs], "o-", label=f"{brain}: p95")
-        right.plot(rates, [(f["latency_p50_ms"] or 0) / 1000 for f in figs], "s:", label=f"{brain}: p50")
+        left.plot(rates, [f["answered_voice"] or 0 for f in figs], "o-", color=color, label=f"{brain}: voice")
+        left.plot(rates, [f["answered_screen_only"] or 0 for f in figs], "s--", color=color,
+                  label=f"{brain}: screen only")
+        right.plot(rates, [(f["latency_p95_ms"] or 0) / 1000 for f in figs], "o-", color=color,
+                   label=f"{brain}: p95")
+        right.plot(rates, [(f["latency_p50_ms"] or 0) / 1000 for f in figs], "s:", color=color,
+                   label=f"{brain}: p50")
+    ticks = sorted({float(r) for per_rate in result["rooms"].values() for r in per_rate})
     for ax in (left, right):
         ax.set_xscale("log")
-        ax.set_xticks(list(RATES), [f"{r:g}" for r in RATES])
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+        ax.set_xticks(ticks, [f"{r:g}" for r in ticks])
         ax.set_xlabel("questions per second")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
