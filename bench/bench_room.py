@@ -197,7 +197,10 @@ def _poisson(rng: random.Random, rate: float, t0: float, t1: float) -> list[floa
 def make_room(rate: float, question_s: float, *, seed: int = SEED, tail_s: float = TAIL_S,
               catalog_path: Path = SAMPLE_CATALOG) -> Room:
     """A room asking `rate` catalog questions a second for `question_s` seconds, then `tail_s` of quiet."""
-    rng = random.Random(f"{seed}:{rate}:{question_s}")
+    # One random stream per kind of thing, so a shorter room is the start of the longer one at that rate.
+    def stream(name: str) -> random.Random:
+        return random.Random(f"{seed}:{rate}:{name}")
+
     catalog, _ = load_catalog_file(catalog_path)
     products = list(catalog)
     by_sku = {p.sku: p for p in products}
@@ -205,22 +208,22 @@ def make_room(rate: float, question_s: float, *, seed: int = SEED, tail_s: float
     events: list[dict[str, Any]] = [{"t": 0.0, "type": "viewers", "count": int(60 + 200 * rate)}]
     pins = [(round(0.5 + PIN_EVERY_S * i, 3), PINS[i % len(PINS)]) for i in range(int(end_q // PIN_EVERY_S) + 1)]
     events += [{"t": t, "type": "product_pinned", "sku": sku} for t, sku in pins]
-    n_viewers = 0
+    counters = {"asker": 100000, "chatter": 200000, "gifter": 300000}
 
-    def viewer(lang: str) -> dict[str, str]:
-        nonlocal n_viewers
-        n_viewers += 1
-        nick = f"{rng.choice(NAMES[lang])} {n_viewers}"
-        return {"id": str(100000 + n_viewers), "unique_id": f"{_plain(nick).lower().replace(' ', '.')}",
-                "nickname": nick}
+    def viewer(rng: random.Random, role: str, lang: str) -> dict[str, str]:
+        counters[role] += 1
+        n = counters[role]
+        nick = f"{rng.choice(NAMES[lang])} {n % 100000}"
+        return {"id": str(n), "unique_id": f"{_plain(nick).lower().replace(' ', '.')}.{role}", "nickname": nick}
 
-    def arrive(user: dict[str, str], t: float) -> None:
+    def arrive(rng: random.Random, user: dict[str, str], t: float) -> None:
         if rng.random() < 0.5:  # half the viewers are seen joining shortly before they type
             events.append({"t": round(max(0.1, t - rng.uniform(1, 10)), 3), "type": "join", "user": user})
 
     questions: list[Truth] = []
     recent: list[tuple[float, str, str, str, Product, Product]] = []  # what a crowd may repeat
-    for t in _poisson(rng, rate, START_S, end_q):
+    rng = stream("questions")
+    for t in _poisson(stream("question times"), rate, START_S, end_q):
         recent = [r for r in recent if t - r[0] < 8.0]
         if recent and rng.random() < DUPLICATE_P:
             _, text, lang, kind, p, q = rng.choice(recent)
@@ -235,17 +238,19 @@ def make_room(rate: float, question_s: float, *, seed: int = SEED, tail_s: float
                 kind = "stock"  # a hat or a candle has no sizes to ask about
             text = _question(rng, lang, kind, p, q)
             recent.append((t, text, lang, kind, p, q))
-        user = viewer(lang)
-        arrive(user, t)
+        user = viewer(rng, "asker", lang)
+        arrive(rng, user, t)
         events.append({"t": t, "type": "comment", "user": user, "text": text})
         questions.append(Truth(t=t, text=text, user_id=user["id"], lang=lang, kind=kind))
-    for t in _poisson(rng, 0.1 + 0.6 * rate, 1.0, end_q):
+    rng = stream("chatter")
+    for t in _poisson(stream("chatter times"), 0.1 + 0.6 * rate, 1.0, end_q):
         lang = _pick(rng, LANG_WEIGHTS)
-        user = viewer(lang)
-        arrive(user, t)
+        user = viewer(rng, "chatter", lang)
+        arrive(rng, user, t)
         events.append({"t": t, "type": "comment", "user": user, "text": rng.choice(CHATTER[lang])})
-    gifters = [viewer(_pick(rng, LANG_WEIGHTS)) for _ in range(8)]
-    for t in _poisson(rng, 0.05 + 0.05 * rate, 2.0, end_q):
+    rng = stream("gifts")
+    gifters = [viewer(rng, "gifter", _pick(rng, LANG_WEIGHTS)) for _ in range(8)]
+    for t in _poisson(stream("gift times"), 0.05 + 0.05 * rate, 2.0, end_q):
         user, gift = rng.choice(gifters), rng.choice(GIFTS)
         steps = rng.randint(1, 3)
         for k in range(steps):
@@ -254,7 +259,8 @@ def make_room(rate: float, question_s: float, *, seed: int = SEED, tail_s: float
             if k == steps - 1:
                 ev["streak_end"] = True
             events.append(ev)
-    for t in _poisson(rng, 0.5, 1.0, end_q):
+    rng = stream("likes")
+    for t in _poisson(stream("like times"), 0.5, 1.0, end_q):
         events.append({"t": t, "type": "like", "user": rng.choice(gifters), "count": rng.randint(5, 30)})
     events.sort(key=lambda e: e["t"])
     events.append({"t": round(end_q + tail_s, 3), "type": "live_end"})
@@ -401,7 +407,9 @@ def room_metrics(report: dict[str, Any], questions: list[Truth]) -> dict[str, An
 
 def understood(room: Room, catalog_path: Path = SAMPLE_CATALOG) -> float:
     """The share of the room's questions the project's own understanding reads as catalog questions."""
-    path = Path(tempfile.mkstemp(suffix=".jsonl")[1])
+    fd, name = tempfile.mkstemp(suffix=".jsonl")
+    os.close(fd)
+    path = Path(name)
     try:
         seen = {(q.user_id, q.text) for q in questions_from_log(write_log(room, path), catalog_path)}
     finally:

@@ -17,6 +17,8 @@ def _trig(q: Truth) -> dict:
 def test_room_is_seeded_and_its_questions_are_in_the_log() -> None:
     room = make_room(2.0, 20.0)
     assert room.events == make_room(2.0, 20.0).events  # a fixed seed: the same room every run
+    shorter = make_room(2.0, 10.0)  # the realtime rooms are the start of the longer ones
+    assert shorter.questions == [q for q in room.questions if q.t < shorter.events[-1]["t"] - 20.0]
     comments = {(e["user"]["id"], e["text"], e["t"]) for e in room.events if e["type"] == "comment"}
     assert room.questions and all((q.user_id, q.text, q.t) in comments for q in room.questions)
     assert len({q.user_id for q in room.questions}) == len(room.questions)  # each asker a distinct viewer
