@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import random
 import re
@@ -446,14 +447,17 @@ def _commit() -> str:
         return "unknown"
 
 
-COLUMNS = [("rate", "q/s"), ("brain", "brain"), ("questions", "questions"), ("answered_voice", "voice"),
+COLUMNS = [("rate", "q/s"), ("brain", "brain"), ("questions", "questions"), ("answered_n", "answered"),
+           ("answered_voice", "voice"),
            ("answered_screen_only", "screen only"), ("unanswered", "unanswered"),
            ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"), ("lines_per_min", "lines/min"),
            ("answer_lines_per_min", "answer lines/min"), ("viewers_per_answer_line", "viewers/answer line")]
 
 
 def rows_of(result: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"rate": float(rate), "brain": brain, **figs}
+    """One table row per (brain, rate); `answered_n` (questions answered by voice) is what p50/p95 are over."""
+    return [{"rate": float(rate), "brain": brain, **figs,
+             "answered_n": round(figs["questions"] * (figs["answered_voice"] or 0))}
             for brain, per_rate in result["rooms"].items() for rate, figs in per_rate.items()]
 
 
@@ -476,7 +480,11 @@ def describe(result: dict[str, Any]) -> str:
     """What a table was measured on, in one line."""
     has = result.get("report_fields", {})
     fields = ", ".join(f"`{k}` {'yes' if v else 'no'}" for k, v in has.items())
-    return (f"commit {result['commit']}, {result['generated']}; report has {fields}. "
+    dropped = [f"{brain} {min(d)}-{max(d)}" for brain, per_rate in result["rooms"].items()
+               if (d := [f.get("dropped_frames", 0) for f in per_rate.values()])]
+    code = f" ({result['code']})" if result.get("code") else ""
+    return (f"commit {result['commit']}{code}, {result['generated']}; report has {fields}; "
+            f"dropped frames per room: {', '.join(dropped)} (realtime on a shared machine drops some). "
             f"Questions for {result['question_s']['offline']:.0f} s (offline, `--fast`) / "
             f"{result['question_s']['openai']:.0f} s (openai at {result['llm_ttft_ms']:.0f} ms TTFT, `--realtime`), "
             f"then {result['tail_s']:.0f} s of tail; seed {result['seed']}.")
@@ -492,8 +500,9 @@ def markdown(result: dict[str, Any], baseline: dict[str, Any] | None) -> str:
     parts += ["", table(rows_of(result))]
     if baseline is not None and not result.get("is_baseline"):
         parts += ["", f"Baseline, before the issue-14 changes: {describe(baseline)}", "", table(rows_of(baseline))]
-    parts += ["", "voice / screen only / unanswered: fractions of the catalog questions asked; latency: question "
-              "-> first audio of the line answering it, per answered question; lines/min: spoken lines (not "
+    parts += ["", "voice / screen only / unanswered: fractions of the catalog questions asked; answered: how many "
+              "were answered by voice, the sample p50/p95 are over (few answers make p95 noisy); latency: "
+              "question -> first audio of the line answering it; lines/min: spoken lines (not "
               "fillers) per minute of session; viewers/answer line: questions a spoken answer line answers. "
               "Plot: `bench/out/room.png`."]
     return "\n".join(parts)
@@ -546,6 +555,9 @@ def bench(rates: tuple[float, ...], brains: tuple[str, ...], question_s: dict[st
             rooms[brain] = {}
             server = FakeOpenAI(mode="correct", ttft_s=TTFT_S) if brain == "openai" else None
             if server is not None:
+                # The show hangs up a stream it no longer needs (a busy room's answer is cut to one
+                # sentence); the fake server would log each hang-up as a traceback.
+                logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
                 server.start()
                 os.environ.update(OPENAI_BASE_URL=server.base_url, OPENAI_API_KEY="sk-bench-local",
                                   LIVEBOT_LLM_MODEL="fake-model")
