@@ -1,9 +1,10 @@
 """`make bench`: run every benchmark in bench/, then write bench/results.json and BENCHMARKS.md.
 
 Each bench_*.py is a standalone script that prints its figures and writes bench/out/<name>.json;
-this runner only orchestrates, records failures honestly, and renders the table. Any bench_*.py
-is picked up by name. `run_all.py pace tts` runs only those and keeps the other benchmarks'
-figures from the last bench/results.json, so one new bench does not wipe the table.
+this runner only orchestrates, records failures honestly, and renders the table (or the Markdown a
+benchmark wrote under "markdown", with its "title"). Any bench_*.py is picked up by name.
+`run_all.py pace tts` runs only those and keeps the other benchmarks' figures from the last
+bench/results.json, so one new bench does not wipe the table.
 """
 
 from __future__ import annotations
@@ -114,6 +115,10 @@ def render_markdown(results: dict[str, Any]) -> str:
     for name, run in results["runs"].items():
         lines.append(f"| {name} | {'ok' if run['ok'] else 'FAILED'} | {run['seconds']} |")
     for name, data in results["benchmarks"].items():
+        if isinstance(data, dict) and isinstance(data.get("markdown"), str):
+            # a benchmark whose figures read better as its own table (bench_room) renders it itself
+            lines += ["", f"## {data.get('title') or name}", "", data["markdown"]]
+            continue
         flat: dict[str, Any] = {}
         flatten("", data, flat)
         lines += ["", f"## {name}", "", "| figure | value |", "|---|---|"]
