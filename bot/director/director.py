@@ -40,6 +40,7 @@ class DirectorSettings:
     big_gift_value: int = 100  # diamonds: thanked even before waiting questions
     brief_when_waiting: int = 1  # this many other questions waiting: answers shrink to the fact asked
     courtesy_after_answers: int = 3  # in a busy room, thanks/greetings wait for this many answer lines
+    busy_questions_per_s: float = 0.1  # a room asking this fast gets brief answers even between questions
     pitch_every_s: float = 40.0  # in a busy room, one run-of-show line at least this often (0 = never)
     pace_per_waiting: float = 0.04  # speaking faster by this much per waiting question (the voice bounds it)
     pace_max: float = 1.15
@@ -208,7 +209,8 @@ class Director:
             return None
         left = len(self.triage.questions)
         # Anyone else waiting, or several viewers in this line: only the fact asked, a short clause each.
-        brief = left >= self.s.brief_when_waiting or len(taken) > 1 or sum(len(g) for g in taken) > 1
+        brief = left >= self.s.brief_when_waiting or len(taken) > 1 or sum(len(g) for g in taken) > 1 \
+            or self.triage.questions_per_s(now) >= self.s.busy_questions_per_s
         clauses: list[AnswerClause] = []
         for g in taken:
             skus = [pr.sku for it in g for pr in it.question.products]

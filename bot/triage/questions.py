@@ -18,6 +18,18 @@ INTENT_SCORE: dict[str, float] = {
 # open chatter goes sooner. Past this the question is counted `stale` (it was on the board meanwhile).
 FORGET_S: dict[str, float] = {"buy": 180, "price": 120, "stock": 120, "promo": 120, "spec": 120,
                               "human_check": 60, "other": 45, "greeting": 20}
+# Bait or an injection that names no product gets only a polite deflection: worth saying in a calm
+# moment, not worth a buyer's wait, so it is forgotten sooner and scored low.
+HOSTILE_FORGET_S = 25.0
+
+
+def forget_after(q: Question) -> float:
+    """Seconds a question stays worth answering."""
+    if q.hostile and not q.products:
+        return HOSTILE_FORGET_S
+    return FORGET_S.get(q.intent, 60.0)
+
+
 # Priority gained per second of waiting: a question that waits rises, so no kind of question starves
 # behind a stream of fresher, higher-scored ones (a size question 20 s old beats a new price question).
 AGE_GAIN_PER_S = 2.0
@@ -90,8 +102,7 @@ class QuestionBoard:
         return evicted
 
     def expire(self, now: float) -> list[PendingQuestion]:
-        stale = [p for p in self._items.values()
-                 if now - p.t_last > FORGET_S.get(p.question.intent, 60.0)]
+        stale = [p for p in self._items.values() if now - p.t_last > forget_after(p.question)]
         for p in stale:
             del self._items[p.key]
         return stale

@@ -69,6 +69,7 @@ class TriageSettings:
     # The same question (same products, intent, language) just answered by voice: a new asker in this
     # window reads the answer on the board instead, so a crowd is answered a few times, not every line.
     answered_again_after_s: float = 40.0
+    crowd: int = 4  # this many askers of one question make a crowd
 
 
 class Triage:
@@ -95,7 +96,8 @@ class Triage:
         self.like_total = 0
         self.events_in = 0
         self._budget = self.s.understand_per_s
-        self._answered_keys: OrderedDict[str, float] = OrderedDict()  # cluster key -> when last answered
+        self._answered_keys: OrderedDict[str, float] = OrderedDict()  # cluster key -> when a crowd was answered
+        self._asked: deque[float] = deque(maxlen=64)  # when recent questions arrived (how busy the room is)
         self._understood: OrderedDict[tuple[str, str], Question] = OrderedDict()
         self._budget_t = 0.0
 
@@ -175,11 +177,12 @@ class Triage:
         key = cluster_key(q, folded)
         if self._merge(key, ev):
             return
-        if ev.t - self._answered_keys.get(key, -1e9) < self.s.answered_again_after_s and not key.startswith("text|"):
+        if ev.t - self._answered_keys.get(key, -1e9) < self.s.answered_again_after_s:
             self._drop(ev, "answered_recently")
             if self.on_question is not None:  # the answer just said stays readable on the board
                 self.on_question(PendingQuestion(key, q, 0.0, ev.t, ev.t, 1, {ev.user.id}, [ev]), ev)
             return
+        self._asked.append(ev.t)
         evicted = self.questions.add(key, q, self._score(q, ev, vs), ev.t)
         if evicted is not None:
             for c in evicted.comments or [evicted.question.comment]:
@@ -217,7 +220,7 @@ class Triage:
         if ev.t - vs.answered_t < 20:
             score -= 25  # let others speak first
         if q.hostile:
-            score -= 10
+            score -= 10 if q.products else 45  # bait naming a product gets the real price; the rest waits
         return score
 
     def _spend_budget(self, t: float) -> bool:
@@ -261,6 +264,10 @@ class Triage:
             self._answered(item, now)
         return item
 
+    def questions_per_s(self, now: float, window_s: float = 20.0) -> float:
+        """How many questions a second the room has been asking lately."""
+        return sum(1 for t in self._asked if now - t <= window_s) / window_s
+
     def waiting_questions(self, now: float, limit: int = 24) -> list[PendingQuestion]:
         """The waiting questions, best first (a read-only view: take them with `take_question_key`)."""
         return self.questions.snapshot(now, limit)
@@ -272,8 +279,10 @@ class Triage:
         return item
 
     def _answered(self, item: PendingQuestion, now: float) -> None:
-        self._answered_keys[item.key] = now
-        self._answered_keys.move_to_end(item.key)
+        if item.count >= self.s.crowd and not item.key.startswith("text|"):
+            # A crowd was just answered: newcomers asking the same read it on the board for a while.
+            self._answered_keys[item.key] = now
+            self._answered_keys.move_to_end(item.key)
         while len(self._answered_keys) > self.s.max_questions:
             self._answered_keys.popitem(last=False)
         for c in item.comments or [item.question.comment]:
