@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.agent.guard.facts_rule import SMALL_COUNT_MAX
-from bot.agent.names import description_in, display_name
+from bot.agent.names import description_in, display_name, short_name
 from bot.agent.responder import Question
 from bot.catalog.model import Catalog, Product
 from bot.catalog.sizes import SizeChart, asks_about_size, product_sizes
@@ -80,12 +80,14 @@ class ClauseWriter:
     # -- rendering ----------------------------------------------------------------------------
 
     def say(self, section: str, product: Product | None = None, prefer: tuple[str, ...] = (),
-            **fields: object) -> str:
+            called: str | None = None, **fields: object) -> str:
         """One filled line; lines using the `prefer` fields given win ("{quantity}", "{alternative}"), and for
         a crowd, lines naming it once ("Lan, Tuấn và 2 bạn nữa" twice in a sentence is a mouthful)."""
         values: dict[str, object] = {"name": self.name}
         if product is not None:
             values.update(product_fields(product, self.lang))
+            if called:
+                values["product"] = called  # the short name a quick answer uses
         values.update(fields)
         templates = self.templates
         given = {k for k, v in values.items() if v is not None and v != ""}
@@ -102,7 +104,9 @@ class ClauseWriter:
 
     def frame(self, product: Product, facts: list[str]) -> str:
         """One short sentence stating `facts` about `product` ("Lan ơi, áo đỏ 199.000đ, còn 12 cái nha.")."""
-        return self.say("answer_short", product, facts=_FACT_JOIN[self.lang].join(facts))
+        # A quick answer calls the product what sellers (and the viewers asking) call it: "áo đỏ".
+        return self.say("answer_short", product, facts=_FACT_JOIN[self.lang].join(facts),
+                        called=short_name(product, self.lang))
 
     # -- the whole answer ---------------------------------------------------------------------
 

@@ -37,6 +37,26 @@ def display_name(product: Product, lang: Lang) -> str:
     return _mid_sentence(product.name)
 
 
+def short_name(product: Product, lang: Lang) -> str:
+    """What a seller calls the product in a quick answer: the shortest alias in `lang` that is still two
+    syllables ("áo đỏ" for "Áo thun đỏ basic", "牛仔裤" for "阔腿牛仔裤"), else `display_name`."""
+    full = display_name(product, lang)
+
+    def length(name: str) -> int:
+        return sum(1 for ch in name if is_cjk(ch)) if lang == "zh" else len(name.split())
+
+    if lang == "zh":
+        candidates = [a for a in product.aliases if a and all(is_cjk(ch) for ch in a)]
+    elif lang == "vi":  # with its accents, so espeak reads it right
+        candidates = [a for a in product.aliases if not a.isascii() and detect_language(a) == "vi"]
+    else:
+        candidates = [a for a in product.aliases if a.isascii() and words(fold(a))
+                      and not all(t in VI_WORDS for t in words(fold(a)))]
+    least = 1 if lang == "en" else 2  # "the sunglasses" is clear; one Vietnamese or Chinese syllable is not
+    candidates = [a for a in candidates if length(a) >= least and length(a) < length(full)]
+    return min(candidates, key=length) if candidates else full
+
+
 def _mid_sentence(name: str) -> str:
     """'Áo thun đỏ' reads 'áo thun đỏ' inside a sentence; 'iPhone', 'SKU' and 'Jean' brands stay."""
     if len(name) > 1 and name[0].isupper() and name[1].islower() and " " in name:

@@ -77,8 +77,8 @@ def plan_line(waiting: list[PendingQuestion], now: float, budget: AnswerBudget,
     groups: dict[tuple[str, tuple[str, ...]], list[PendingQuestion]] = {}
     for p in waiting:
         key = _group_key(p, model_on)
-        if key is None:
-            continue
+        if key is None or (p is not lead and p.question.hostile and not p.question.products):
+            continue  # bait joins no buyer's line: it is said alone, when nobody else waits
         if key in groups or len(groups) < budget.max_clauses:
             groups.setdefault(key, []).append(p)
     clauses = [groups.pop(lead_key)] if lead_key in groups else [[lead]]

@@ -19,8 +19,8 @@ INTENT_SCORE: dict[str, float] = {
 FORGET_S: dict[str, float] = {"buy": 180, "price": 120, "stock": 120, "promo": 120, "spec": 120,
                               "human_check": 60, "other": 45, "greeting": 20}
 # Bait or an injection that names no product gets only a polite deflection: worth saying in a calm
-# moment, not worth a buyer's wait, so it is forgotten sooner and scored low.
-HOSTILE_FORGET_S = 25.0
+# moment, never worth a buyer's wait, so it is scored low, never rises and is soon forgotten.
+HOSTILE_FORGET_S = 8.0
 
 
 def forget_after(q: Question) -> float:
@@ -48,8 +48,11 @@ class PendingQuestion:
     comments: list[Comment] = field(default_factory=list)  # every asker's comment, oldest first (bounded)
 
     def priority(self, now: float) -> float:
-        # A crowd asking the same thing rises, and so does a question that has waited.
-        return self.score + min(30.0, 5.0 * (self.count - 1)) + AGE_GAIN_PER_S * (now - self.t_first)
+        # A crowd asking the same thing rises, and so does a question that has waited (not bait: it
+        # is said only when nobody else waits, before it is forgotten).
+        q = self.question
+        gain = 0.0 if q.hostile and not q.products else AGE_GAIN_PER_S * (now - self.t_first)
+        return self.score + min(30.0, 5.0 * (self.count - 1)) + gain
 
 
 def cluster_key(q: Question, folded_text: str) -> str:
