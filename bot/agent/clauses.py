@@ -7,6 +7,7 @@ one short sentence per product. Every figure is a catalog field, so the guard ba
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from bot.agent.guard.facts_rule import SMALL_COUNT_MAX
@@ -21,6 +22,7 @@ from bot.language.templates import Templates, placeholders, render_lines
 
 PRODUCT_INTENTS = ("price", "stock", "spec", "promo", "buy", "other")
 # The order facts are said in, whatever order the comment asked them: "199.000đ, có size M, còn 12 cái".
+_FIRST_PHRASE = re.compile(r"[,.;，。；]\s*")
 _SAY_ORDER = ("buy", "price", "promo", "other", "spec", "stock")
 _FACT_JOIN = {"vi": ", ", "zh": "，", "en": ", "}
 _SIZE_LIST = {"vi": ", ", "zh": "、", "en": ", "}
@@ -110,13 +112,18 @@ class ClauseWriter:
 
     # -- the whole answer ---------------------------------------------------------------------
 
+    def brief_spec(self, p: Product) -> str:
+        """A busy room's answer about a product: the first phrase of its description ("vải voan hai lớp")."""
+        first = _FIRST_PHRASE.split(description_in(p, self.lang), 1)[0].strip().rstrip(".。")
+        return self.say("spec_short", p, called=short_name(p, self.lang), description=first)
+
     def compose(self, brief: bool, extras: bool) -> list[str]:
         """The lines answering the question; non-product questions are answered the same in both modes."""
         q, lang = self.q, self.lang
         named = q.products[:2]
         self.skus = [p.sku for p in named]
         if q.intent == "human_check":
-            return [self.say("human_check")]
+            return [self.say("human_check_short" if brief else "human_check")]
         if q.hostile:
             reason = hostility(q.comment.text, lang)
             target = named[0] if named else (q.current_product if reason == "bait" else None)
@@ -205,7 +212,7 @@ class ClauseWriter:
             elif key == "stock":
                 facts.append(self.stock_fact(p))
             elif key == "spec":
-                sentences.append(self.say("spec", p) if description_in(p, self.lang) else self.say("spec_none", p))
+                sentences.append(self.brief_spec(p) if description_in(p, self.lang) else self.say("spec_none", p))
             elif key == "promo":
                 sentences.append(self.say("no_promo", p))
             else:

@@ -63,9 +63,9 @@ SECTIONS: dict[str, SectionSpec] = {
     "disclosure": _spec(""),
     "greeting": _spec("name name1 name2 names others", forms=("one", "two", "many")),
     "thanks_gift": _spec("name gift count", "gift"),
-    "thanks_gifts": _spec("names", "names"),
-    "thanks_gifts_more": _spec("names others", "names others"),
-    "asked_earlier": _spec("name", "name"),
+    "thanks_gifts": _brief("names", "names"),
+    "thanks_gifts_more": _brief("names others", "names others"),
+    "asked_earlier": _brief("name", "name"),
     "thanks_follow": _spec("name"),
     "thanks_share": _spec("name"),
     "thanks_purchase": _spec("name product"),
@@ -86,6 +86,8 @@ SECTIONS: dict[str, SectionSpec] = {
     "sold_out_alternative": _brief("name product alternative", "product alternative"),
     "buy_size": _brief("name product size quantity", "product size"),
     "voucher_short": _brief("name voucher", "voucher"),
+    "human_check_short": _brief("name"),
+    "spec_short": _brief("name product description", "description"),
 }
 # Per greeting form, the placeholders its lines must use.
 GREETING_REQUIRED: dict[str, frozenset[str]] = {
