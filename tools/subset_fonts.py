@@ -109,7 +109,8 @@ def _write_licence(copyright_line: str) -> None:
         if ln and not ln.startswith(" "):
             break  # the next stanza of the Debian copyright file
         body.append("" if ln.strip() == "." else ln[1:])
-    header = (f"{FAMILY} Bold ({OUT_FILE}) is a subset of Noto Sans CJK SC Bold, renamed so it is never taken for the original.\n"
+    header = (f"{FAMILY} Bold ({OUT_FILE}) is a subset of Noto Sans CJK SC Bold, "
+              "renamed so it is never taken for the original.\n"
               f"{copyright_line}\n\nThis Font Software is licensed under the SIL Open Font License, Version 1.1.\n\n")
     (OUT_DIR / "OFL.txt").write_text(header + "\n".join(body).strip() + "\n", encoding="utf-8")
 
