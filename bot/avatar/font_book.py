@@ -42,7 +42,8 @@ def coverage(path: str) -> frozenset[int]:
 
     with TTFont(path, fontNumber=0, lazy=True) as font:
         has_outlines = any(tag in font for tag in ("glyf", "CFF ", "CFF2"))
-        if not has_outlines:  # a bitmap-only colour emoji font opens at one pixel size only
+        bitmap_emoji = any(tag in font for tag in ("CBDT", "sbix")) and "COLR" not in font
+        if not has_outlines or bitmap_emoji:  # a bitmap colour emoji font opens at one pixel size only
             return frozenset()
         return frozenset(cp for cp, glyph in (font.getBestCmap() or {}).items() if glyph != ".notdef")
 
