@@ -50,13 +50,16 @@ def coverage(path: str) -> frozenset[int]:
 
 @lru_cache(maxsize=4096)
 def system_font_for(ch: str) -> str | None:
-    """An installed font with an outline glyph for `ch`, asked of fontconfig; None without fontconfig."""
+    """An installed font with an outline glyph for `ch`, asked of fontconfig; None without fontconfig.
+
+    Only characters the shipped font lacks get here, once each per process (cached); the short
+    timeout bounds the pause when a caption first shows such a character."""
     fc_list = shutil.which("fc-list")
     if fc_list is None:
         return None
     try:
         found = subprocess.run([fc_list, f":charset={ord(ch):x}", "file"], capture_output=True, text=True,
-                               timeout=10, check=False).stdout
+                               timeout=2, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     for line in sorted(found.splitlines()):  # sorted: the same machine picks the same font every run
