@@ -50,10 +50,9 @@ def coverage(path: str) -> frozenset[int]:
 
 @lru_cache(maxsize=4096)
 def system_font_for(ch: str) -> str | None:
-    """An installed font with an outline glyph for `ch`, asked of fontconfig; None without fontconfig.
-
-    Only characters the shipped font lacks get here, once each per process (cached); the short
-    timeout bounds the pause when a caption first shows such a character."""
+    """An installed font with an outline glyph for `ch`, asked of fontconfig; None without fontconfig."""
+    # Only characters the shipped font lacks get here, once each per process; the short timeout
+    # bounds the pause when a caption first shows one.
     fc_list = shutil.which("fc-list")
     if fc_list is None:
         return None
