@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable
 
 from PIL import Image, ImageDraw, ImageFilter
 
-from bot.avatar.fonts import FontSet, is_cjk
+from bot.avatar.font_book import FontBook, is_cjk
 from bot.avatar.patch import Patch
 from bot.avatar.renderer import ProductCard
 from bot.avatar.spec import LayoutSpec
@@ -26,7 +26,7 @@ PROMO = (255, 140, 40, 255)
 _TOKEN = re.compile(r"\s+|[^\s]")
 
 
-def wrap(fonts: FontSet, text: str, size: int, width: float) -> list[str]:
+def wrap(fonts: FontBook, text: str, size: int, width: float) -> list[str]:
     """Greedy line wrap: at spaces for Latin scripts, between any two characters for CJK."""
     tokens: list[str] = []
     for tok in _TOKEN.findall(text.strip()):
@@ -43,9 +43,9 @@ def wrap(fonts: FontSet, text: str, size: int, width: float) -> list[str]:
         if fonts.length(candidate.rstrip(), size) <= width or not line.strip():
             line = candidate
             while fonts.length(line, size) > width and len(line) > 1:  # a word longer than the line
-                cut = len(line) - 1
-                while cut > 1 and fonts.length(line[:cut], size) > width:
-                    cut -= 1
+                cut = 1  # grow the piece that fits: linear, so a 5,000-letter spam word does not stall the show
+                while cut < len(line) - 1 and fonts.length(line[:cut + 1], size) <= width:
+                    cut += 1
                 lines.append(line[:cut])
                 line = line[cut:]
         else:
@@ -56,20 +56,16 @@ def wrap(fonts: FontSet, text: str, size: int, width: float) -> list[str]:
     return [ln.strip() for ln in lines if ln.strip()]
 
 
-def draw_text(draw: ImageDraw.ImageDraw, fonts: FontSet, xy: tuple[float, float], text: str, size: int,
+def draw_text(draw: ImageDraw.ImageDraw, fonts: FontBook, xy: tuple[float, float], text: str, size: int,
               fill) -> None:
-    """Draw one line at baseline `xy`, switching font per run (Vietnamese and Chinese mixed)."""
-    x, y = xy
-    for which, part in fonts.runs(text):
-        font = fonts.font(which, size)
-        draw.text((x, y), part, font=font, fill=fill, anchor="ls")
-        x += font.getlength(part)
+    """Draw one line at baseline `xy`, each character in the first font that has it (see font_book)."""
+    fonts.draw(draw, xy, text, size, fill)
 
 
 class OverlayPainter:
     """Builds overlay patches for a frame size and keeps the last few of each (text rarely changes)."""
 
-    def __init__(self, width: int, height: int, layout: LayoutSpec, fonts: FontSet, scale: float,
+    def __init__(self, width: int, height: int, layout: LayoutSpec, fonts: FontBook, scale: float,
                  cache_size: int = 32) -> None:
         self.width, self.height, self.layout, self.fonts, self.scale = width, height, layout, fonts, scale
         self._cache: OrderedDict[Hashable, Patch] = OrderedDict()

@@ -15,7 +15,7 @@ import random
 import numpy as np
 from PIL import Image
 
-from bot.avatar.fonts import FontSet
+from bot.avatar.font_book import FontBook
 from bot.avatar.overlay import OverlayPainter
 from bot.avatar.patch import Patch, scaled
 from bot.avatar.renderer import AvatarState
@@ -54,8 +54,7 @@ class SpriteAvatar:
         self._blinks: list[float] = []
         self._blink_rng = random.Random(seed)
         self._warned: set[str] = set()
-        fonts = FontSet.discover(spec.path(spec.fonts["text"]) if "text" in spec.fonts else None,
-                                 spec.path(spec.fonts["cjk"]) if "cjk" in spec.fonts else None)
+        fonts = FontBook([spec.path(spec.fonts[k]) for k in ("text", "cjk") if k in spec.fonts])
         self.overlays = OverlayPainter(width, height, spec.layout, fonts, self.scale)
         self._prepare()
 

@@ -178,6 +178,31 @@ def voices() -> None:
     voices_command()
 
 
+@app.command()
+def init(folder: Path = typer.Argument(Path("."), help="where to write prompts/ and catalog.csv"),
+         force: bool = typer.Option(False, "--force", help="overwrite files that are already there")) -> None:
+    """Write an editable copy of the bundled prompts/ and a starter catalog.csv for moderators."""
+    from bot.cli.init_cmd import InitError, init_command
+
+    try:
+        written = init_command(folder, force)
+    except InitError as exc:
+        raise _fail(str(exc)) from None
+    for path in written:
+        console.print(f"wrote {path}", highlight=False)
+    console.print(f"next: livebot run --source console --catalog {folder / 'catalog.csv'} "
+                  f"--prompts {folder / 'prompts'} --output window", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def doctor(db: str | None = typer.Option(None, "--db", help="database URL to check (default LIVEBOT_DB)"),
+           rtmp: str | None = typer.Option(None, "--rtmp", help="an rtmp:// URL to check is reachable")) -> None:
+    """Check what works on this machine before going live, and say how to fix the rest."""
+    from bot.cli.doctor_cmd import doctor_command
+
+    raise typer.Exit(doctor_command(db, rtmp))
+
+
 calibrate_app = typer.Typer(help="Voice/picture offset: play a flash+beep pattern, measure a recording.",
                             no_args_is_help=True)
 app.add_typer(calibrate_app, name="calibrate")

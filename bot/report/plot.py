@@ -13,6 +13,10 @@ matplotlib.use("Agg")  # headless: the CLI and the dashboard server have no disp
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
+from bot.avatar.font_book import register_matplotlib_fonts  # noqa: E402
+
+register_matplotlib_fonts()  # product names and nicknames in Chinese render, with no system CJK font
+
 CHARTS = ("latency", "kinds", "products")
 
 

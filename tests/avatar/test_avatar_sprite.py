@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.avatar.fonts import FontSet
 from bot.avatar.loader import load_avatar
 from bot.avatar.renderer import AvatarRenderer, AvatarState, ProductCard
 from bot.avatar.sprite import SpriteAvatar
@@ -130,20 +129,6 @@ def test_vietnamese_and_chinese_captions_render(avatar: SpriteAvatar, caption: s
     assert frame.shape == (H, W, 3)
     patch = avatar.overlays.caption(caption)
     assert patch.y + patch.height <= round(0.8 * H) and patch.x + patch.width <= W - 60
-
-
-def test_chinese_uses_a_cjk_font_when_one_is_installed() -> None:
-    fonts = FontSet.discover()
-    if fonts.cjk_path is None:
-        pytest.skip("no CJK font on this machine (Debian package fonts-wqy-microhei or fonts-noto-cjk)")
-    runs = fonts.runs("Áo đỏ 红色")
-    assert runs[0] == ("text", "Áo đỏ ") and runs[-1] == ("cjk", "红色")
-
-
-def test_vietnamese_uses_the_text_font_without_gaps() -> None:
-    fonts = FontSet.discover()
-    assert fonts.text_path is not None  # DejaVu ships in matplotlib's wheel
-    assert [w for w, _ in fonts.runs("Chào cả nhà, giảm giá hôm nay ạ")] == ["text"]
 
 
 def test_card_with_missing_image_still_renders(avatar: SpriteAvatar, tmp_path: Path) -> None:

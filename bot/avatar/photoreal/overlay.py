@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
+from bot.avatar.font_book import FontBook
 from bot.avatar.renderer import AvatarState
 
 
-@lru_cache(maxsize=8)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    # DejaVu Sans ships with matplotlib (a core dependency) and covers Vietnamese diacritics.
-    try:
-        import matplotlib
-
-        path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
-        return ImageFont.truetype(str(path), size)
-    except (ImportError, OSError):
-        return ImageFont.load_default(size)
+@lru_cache(maxsize=1)
+def _fonts() -> FontBook:
+    return FontBook()
 
 
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font, max_width: int) -> list[str]:
+def _wrap(fonts: FontBook, text: str, size: int, max_width: int) -> list[str]:
     lines: list[str] = []
     current = ""
     # Split on spaces, and fall back to characters for scripts written without them (Chinese).
@@ -31,7 +24,7 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font, max_width: int) -> list[st
     joiner = " " if " " in text else ""
     for token in tokens:
         candidate = f"{current}{joiner}{token}" if current else token
-        if draw.textlength(candidate, font=font) <= max_width or not current:
+        if fonts.length(candidate, size) <= max_width or not current:
             current = candidate
         else:
             lines.append(current)
@@ -39,6 +32,11 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font, max_width: int) -> list[st
     if current:
         lines.append(current)
     return lines[-3:]  # the newest words matter most on a live caption
+
+
+def _box(fonts: FontBook, xy: tuple[int, int], lines: list[str], size: int, line_h: int) -> tuple[int, ...]:
+    width = max((fonts.length(ln, size) for ln in lines), default=0)
+    return xy[0], xy[1], round(xy[0] + width), xy[1] + line_h * len(lines)
 
 
 def draw_overlays(frame: np.ndarray, state: AvatarState) -> np.ndarray:
@@ -49,25 +47,26 @@ def draw_overlays(frame: np.ndarray, state: AvatarState) -> np.ndarray:
     image = Image.fromarray(frame)
     draw = ImageDraw.Draw(image, "RGBA")
     unit = max(12, width // 30)
+    fonts = _fonts()
     if state.label:
-        font = _font(unit)
-        box = draw.textbbox((unit // 2, unit // 2), state.label, font=font)
+        size = unit
+        box = _box(fonts, (unit // 2, unit // 2), [state.label], size, round(size * 1.2))
         draw.rectangle((box[0] - 6, box[1] - 4, box[2] + 6, box[3] + 4), fill=(0, 0, 0, 150))
-        draw.text((unit // 2, unit // 2), state.label, font=font, fill=(255, 255, 255, 255))
+        fonts.draw(draw, (unit // 2, unit // 2 + size), state.label, size, (255, 255, 255, 255))
     if state.product:
-        font = _font(int(unit * 1.1))
-        text = f"{state.product.name}\n{state.product.promo_text or state.product.price_text}"
-        origin = (unit // 2, height // 2)
-        box = draw.multiline_textbbox(origin, text, font=font)
-        card = (box[0] - 8, box[1] - 8, box[2] + 8, box[3] + 8)
-        draw.rounded_rectangle(card, 10, fill=(255, 255, 255, 210))
-        draw.multiline_text(origin, text, font=font, fill=(200, 20, 60, 255))
+        size = int(unit * 1.1)
+        lines = [state.product.name, state.product.promo_text or state.product.price_text]
+        origin, line_h = (unit // 2, height // 2), round(size * 1.25)
+        box = _box(fonts, origin, lines, size, line_h)
+        draw.rounded_rectangle((box[0] - 8, box[1] - 8, box[2] + 8, box[3] + 8), 10, fill=(255, 255, 255, 210))
+        for n, line in enumerate(lines):
+            fonts.draw(draw, (origin[0], origin[1] + n * line_h + size), line, size, (200, 20, 60, 255))
     if state.caption:
-        font = _font(int(unit * 1.2))
-        lines = _wrap(draw, state.caption, font, width - 2 * unit)
+        size = int(unit * 1.2)
+        lines = _wrap(fonts, state.caption, size, width - 2 * unit)
         line_h = int(unit * 1.6)
         top = height - unit - line_h * len(lines)
         draw.rectangle((0, top - unit // 2, width, height), fill=(0, 0, 0, 140))
         for n, line in enumerate(lines):
-            draw.text((unit, top + n * line_h), line, font=font, fill=(255, 255, 255, 255))
+            fonts.draw(draw, (unit, top + n * line_h + size), line, size, (255, 255, 255, 255))
     return np.asarray(image)
