@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.avatar.fonts import FontSet
+from bot.avatar.font_book import FontBook
 from bot.avatar.overlay import OverlayPainter
 from bot.avatar.photoreal.avatar_folder import PreparedAvatar
 from bot.avatar.photoreal.lip_sync import LipSyncModel
@@ -59,7 +59,7 @@ class PhotorealAvatar:
         self.generated_frames = 0  # how many faces went through the network (tests, bench)
         self._current: _SegmentCache | None = None
         # The answer board is drawn by the sprite's painter: same fonts (Chinese included), same layout.
-        self._board = OverlayPainter(width, height, LayoutSpec(), FontSet.discover(), width / 720)
+        self._board = OverlayPainter(width, height, LayoutSpec(), FontBook(), width / 720)
 
     def segment_frame(self, state: AvatarState) -> int | None:
         """Index of this frame inside the spoken segment (frame i ↔ audio slice i), None when silent."""
