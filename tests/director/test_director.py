@@ -150,3 +150,38 @@ def test_a_question_many_viewers_ask_is_answered_once_for_all_of_them(room: Room
     assert [c.user.id for c in d.plan.triggers] == ["0", "1", "2", "3"]
     assert "199.000đ" in room.text(d)
     assert room.director.decide(2.5) is None or room.director.decide(2.5).plan.kind != "answer"
+
+
+def test_no_kind_of_question_starves_behind_price_questions(room: Room) -> None:
+    # A size question, then a stream of (higher-scored) price questions about many products.
+    room.director.decide(0.0)
+    room.triage.ingest(Comment(t=1.0, user=Viewer("s1", "hoa", "Hoa"), text="váy hoa nhí có size L không shop"))
+    prices = ["áo đỏ giá bao nhiêu?", "quần jean giá bn", "kính râm giá sao", "nến thơm giá?", "mũ bucket giá sao",
+              "khăn lụa bao nhiêu", "bình giữ nhiệt giá?", "giày trắng giá bn", "túi tote giá sao", "áo khoác gió giá?"]
+    answered_at = None
+    for i in range(10):
+        t = 2.0 + 4 * i
+        for k in range(2):  # two fresh price questions arrive before every line
+            room.triage.ingest(Comment(t=t - 0.5 + 0.2 * k, user=Viewer(f"p{i}{k}", f"p{i}{k}", "Khách"),
+                                       text=prices[(2 * i + k) % len(prices)]))
+        d = room.director.decide(t)
+        if d is not None and d.plan.kind == "answer" and any(c.user.id == "s1" for c in d.plan.triggers):
+            answered_at = i
+            break
+    assert answered_at is not None and answered_at <= 2  # within the first lines, not after every price
+
+
+def test_a_waiting_question_is_answered_before_thanks_and_greetings(room: Room) -> None:
+    room.director.decide(0.0)
+    for i in range(3):
+        room.triage.ingest(Join(t=1 + i * 0.1, user=Viewer(f"j{i}", f"j{i}", f"Vy{'abc'[i]}")))
+    room.triage.ingest(Gift(t=1.0, user=MINH, gift=GiftInfo("Rose", 3, 1), streak_end=True))
+    room.triage.ingest(Gift(t=1.1, user=Viewer("g2", "hoa", "Hoa"), gift=GiftInfo("Heart", 2, 1), streak_end=True))
+    room.triage.ingest(Comment(t=1.5, user=LAN, text="áo đỏ giá bao nhiêu?"))
+    first = room.director.decide(2.0)
+    assert first.plan.kind == "answer"  # the question first, though the gifts and joins came before it
+    thanks = room.director.decide(3.0)
+    assert thanks.plan.kind == "thanks" and len(thanks.plan.triggers) == 2  # both streaks in one line
+    text = room.text(thanks)
+    assert "Minh" in text and "Hoa" in text
+    assert room.director.decide(4.0).plan.kind == "greeting"
