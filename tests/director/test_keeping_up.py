@@ -130,6 +130,20 @@ def test_a_slow_or_failing_model_never_delays_a_price(tmp_path: Path, llm_env, m
     assert not [r for r in run.report["replies"] if r["kind"] == "filler"]  # facts never wait for a filler
 
 
+def test_a_slow_model_never_delays_a_price_in_realtime_either(tmp_path: Path, llm_env) -> None:  # noqa: ANN001
+    # Paced to the wall clock, as a live room is: the model takes 6 s to its first byte.
+    comments = [(4.0, "Lan", "áo đỏ giá bao nhiêu?"), (9.0, "Emma", "How much is the floral dress?"),
+                (14.0, "王伟", "牛仔裤多少钱")]
+    with FakeOpenAI(mode="slow", slow_s=6.0) as server:
+        llm_env(server)
+        run = run_log(tmp_path, room_log(tmp_path, comments, 20.0), llm="openai", realtime=True)
+    prices = catalog_prices()
+    for _, _, text in comments:
+        line = next(r for r in answers(run.report) if any(tr["text"] == text for tr in r["triggers"]))
+        assert set(money_figures(line["text"])) & prices and line["latency_ms"] < 4000, (text, line)
+    assert not [r for r in run.report["replies"] if r["kind"] == "filler"]  # the price came first, no filler
+
+
 def test_a_filler_is_its_own_line_and_the_real_answer_follows_it(tmp_path: Path, llm_env) -> None:  # noqa: ANN001
     # An open question goes to the model; the model is slow, so the host says a filler first.
     comments = [(2.0, "Jake", "do you ship to the US and how long does it take?")]

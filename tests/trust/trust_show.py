@@ -66,7 +66,8 @@ class ShowRun:
 
 
 def run_log(tmp: Path, log: Path, *, llm: str = "offline", tts: str = "espeak", prompts: Path | None = None,
-            outputs: list[str] | None = None, on_frame: OnFrame | None = None, db_name: str = "show.db") -> ShowRun:
+            outputs: list[str] | None = None, on_frame: OnFrame | None = None, db_name: str = "show.db",
+            realtime: bool = False) -> ShowRun:
     """Run the replay with `--fast` through the real show; tap frames and the voice on the way."""
     db = tmp / db_name
     counts = {"speaking": 0, "loud": 0}
@@ -94,6 +95,6 @@ def run_log(tmp: Path, log: Path, *, llm: str = "offline", tts: str = "espeak", 
         show.stage.write = write
 
     opts = ShowOptions(source=f"replay:{log}", catalog=SAMPLE_CATALOG, outputs=outputs or ["none"], llm=llm, tts=tts,
-                       prompts=prompts, db=f"sqlite:///{db}", realtime=False, settings=Settings())
+                       prompts=prompts, db=f"sqlite:///{db}", realtime=realtime, settings=Settings())
     summary = asyncio.run(run_show_async(opts, on_show=tap))
     return ShowRun(summary, build_report(f"sqlite:///{db}", "last"), db, counts["speaking"], counts["loud"], engines)
