@@ -37,14 +37,17 @@ class _Raw:
     filler: bool = False
 
 
-def clause_names(clause: AnswerClause) -> list[str]:
-    """The names a clause says: each asker once, cleaned of emoji and digits, in the clause's language."""
+NAMED_ALOUD = 4  # a crowd hears four names and "và 5 bạn nữa": twelve names would be a roll call
+
+
+def clause_names(clause: AnswerClause) -> tuple[list[str], int]:
+    """The names a clause says (each asker once, cleaned of emoji and digits) and how many more it counts."""
     names: list[str] = []
     for c in clause.comments:
         name = viewer_address(c, clause.lang)
         if name not in names:
             names.append(name)
-    return names
+    return names[:NAMED_ALOUD], clause.others + max(0, len(names) - NAMED_ALOUD)
 
 
 class TurnWriter:
@@ -116,7 +119,8 @@ class TurnWriter:
     async def _clause(self, draft: LineDraft, clause: AnswerClause) -> AsyncIterator[_Raw]:
         offline = self.fallback if isinstance(self.fallback, OfflineResponder) else None
         if offline is not None and (clause.from_catalog or self.responder is self.fallback):
-            for s in offline.clause(clause.question, clause_names(clause), clause.others, brief=clause.brief,
+            names, others = clause_names(clause)
+            for s in offline.clause(clause.question, names, others, brief=clause.brief,
                                     extras=clause.extras).sentences:
                 yield _Raw(s, clause.lang, clause)
             return
@@ -148,8 +152,8 @@ class TurnWriter:
         if said_any and self.responder is self.fallback:
             return
         if offline is not None:
-            names = clause_names(clause)
-            for s in offline.clause(q, names, clause.others, brief=clause.brief, extras=clause.extras).sentences:
+            names, others = clause_names(clause)
+            for s in offline.clause(q, names, others, brief=clause.brief, extras=clause.extras).sentences:
                 yield _Raw(s, clause.lang, clause)
             return
         async for s in self.fallback.respond(q):

@@ -33,8 +33,8 @@ class Room:
         parts = list(draft.sentences)
         for c in draft.clauses:
             parts += [c.lead] if c.lead else []
-            parts += self.responder.clause(c.question, clause_names(c), c.others, brief=c.brief,
-                                           extras=c.extras).sentences
+            names, others = clause_names(c)
+            parts += self.responder.clause(c.question, names, others, brief=c.brief, extras=c.extras).sentences
         if not draft.clauses and draft.question is not None:
             parts += self.responder.answer(draft.question).sentences
         return " ".join(parts)

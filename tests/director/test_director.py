@@ -185,3 +185,15 @@ def test_a_waiting_question_is_answered_before_thanks_and_greetings(room: Room) 
     text = room.text(thanks)
     assert "Minh" in text and "Hoa" in text
     assert room.director.decide(4.0).plan.kind == "greeting"
+
+
+def test_a_crowd_hears_four_names_and_how_many_more(room: Room) -> None:
+    room.director.decide(0.0)
+    names = ["Lan", "Tuấn", "Hoa", "Minh", "Vy", "Khoa", "Thu"]
+    for i, name in enumerate(names):
+        room.triage.ingest(Comment(t=1 + i * 0.1, user=Viewer(f"c{i}", f"c{i}", name), text="áo đỏ giá bao nhiêu?"))
+    d = room.director.decide(2.0)
+    assert len(d.plan.triggers) == 7  # every asker is answered (and listed in the report)
+    text = room.text(d)
+    assert all(n in text for n in names[:4]) and not any(n in text for n in names[4:])
+    assert "3 bạn nữa" in text and "199.000đ" in text
