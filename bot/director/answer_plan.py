@@ -19,6 +19,7 @@ class AnswerBudget:
     """How much one answer line may hold."""
 
     max_clauses: int = 3  # clauses per line: more and the last viewer waits too long for their part
+    max_cost: float = 6.0  # about seconds of speech: a viewer who just missed a line waits for all of it
     late_after_s: float = 25.0  # older than this: "lúc nãy Hoa hỏi…"
     extras_every_s: float = 180.0  # voucher / list price per product at most this often in a busy room
 
@@ -36,6 +37,17 @@ def _group_key(p: PendingQuestion, model_on: bool) -> tuple[str, tuple[str, ...]
     if not model_on or q.hostile or q.intent in _TEMPLATED:
         return q.lang, ("", p.key)
     return None
+
+
+def clause_cost(items: list[PendingQuestion]) -> float:
+    """Roughly how long a clause takes to say, in short-fact units (~1.5 s each at a seller's pace)."""
+    q = items[0].question
+    asked = {i for it in items for i in it.question.asked}
+    products = {p.sku for it in items for p in it.question.products}
+    cost = 1.0 + 0.5 * max(0, len(asked) - 1) + 0.8 * max(0, len(products) - 1)
+    if "buy" in asked or q.intent == "human_check" or (q.intent in ("spec", "other") and not q.size):
+        cost += 0.8  # an order confirmed, an honest "I am an AI", a description: a longer sentence
+    return cost
 
 
 def _merged_question(items: list[PendingQuestion]) -> Question:
@@ -82,10 +94,14 @@ def plan_line(waiting: list[PendingQuestion], now: float, budget: AnswerBudget,
         if key in groups or len(groups) < budget.max_clauses:
             groups.setdefault(key, []).append(p)
     clauses = [groups.pop(lead_key)] if lead_key in groups else [[lead]]
+    cost = clause_cost(clauses[0])
+    for _, items in groups.items():  # by priority: the best first
+        if len(clauses) >= budget.max_clauses or cost + clause_cost(items) > budget.max_cost:
+            continue
+        clauses.append(items)
+        cost += clause_cost(items)
     # Same language as the leader first, so its sentences follow one another; then the rest.
-    rest = sorted(groups.items(), key=lambda kv: (kv[0][0] != lead_key[0],))
-    clauses += [items for _, items in rest]
-    return clauses[:budget.max_clauses]
+    return [clauses[0]] + sorted(clauses[1:], key=lambda c: c[0].question.lang != clauses[0][0].question.lang)
 
 
 def make_clause(items: list[PendingQuestion], now: float, *, brief: bool, extras: bool,
