@@ -156,3 +156,16 @@ def test_same_seed_same_frames_different_seed_different_blinks() -> None:
     assert [a.eyes_at(i / 25) for i in range(500)] != [c.eyes_at(i / 25) for i in range(500)]
     # Time can go backwards (a seek, a re-render): the same t gives the same frame.
     assert np.array_equal(a.render(_state(0.52)), b.render(_state(0.52)))
+
+
+def test_the_answer_board_shows_rows_above_the_caption_and_goes_when_empty(avatar: SpriteAvatar) -> None:
+    plain = avatar.render(_state(0.5))
+    rows = ("@Lan · Áo thun đỏ basic · 199.000đ", "@王伟 · 红色T恤 · 199.000đ", "@Emma · Red T-shirt · 199.000đ")
+    one = avatar.render(_state(0.5, board=rows[:1]))
+    three = avatar.render(_state(0.5, board=rows))
+    diff_one = np.abs(one.astype(int) - plain.astype(int)).sum(axis=2) > 0
+    diff_three = np.abs(three.astype(int) - plain.astype(int)).sum(axis=2) > 0
+    assert diff_one.any() and diff_three.sum() > 2 * diff_one.sum()  # each waiting question is a row
+    bottom = round(avatar.spec.layout.board[1] * avatar.height)
+    assert not diff_three[bottom + 2 :].any()  # rows stack upwards from above the caption
+    assert np.array_equal(avatar.render(_state(0.5, board=())), plain)  # an empty board draws nothing

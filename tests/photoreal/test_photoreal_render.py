@@ -15,6 +15,7 @@ from bot.avatar.photoreal import PhotorealError, load_photoreal, prepare_avatar 
 from bot.avatar.photoreal.mel import resample  # noqa: E402
 from bot.avatar.photoreal.renderer import PhotorealAvatar  # noqa: E402
 from bot.avatar.renderer import AvatarRenderer, AvatarState  # noqa: E402
+from bot.avatar.spec import LayoutSpec  # noqa: E402
 from bot.events import Sentence, SpeechSegment  # noqa: E402
 from bot.speech.espeak import EspeakEngine  # noqa: E402
 
@@ -138,3 +139,14 @@ def test_missing_checkpoint_is_named(avatar_dir, tmp_path) -> None:
     toml.write_text(toml.read_text().replace('kind = "photoreal"', 'kind = "sprite"'))
     with pytest.raises(PhotorealError, match='expected "photoreal"'):
         load_photoreal(copy, STAGE_W, STAGE_H, FPS)
+
+
+def test_the_answer_board_is_drawn_on_the_photoreal_frame_too(avatar) -> None:
+    plain = avatar.render(AvatarState(frame_index=3, t=0.12))
+    rows = ("@Lan · Áo thun đỏ basic · 199.000đ", "@王伟 · 红色T恤 · 199.000đ")
+    drawn = avatar.render(AvatarState(frame_index=3, t=0.12, board=rows))
+    diff = np.abs(drawn.astype(int) - plain.astype(int)).sum(axis=2) > 0
+    x, bottom, width = LayoutSpec().board
+    band = diff[: round(bottom * STAGE_H)]
+    assert band.any() and not diff[round(bottom * STAGE_H) + 2 :].any()  # above the caption band, nowhere else
+    assert not diff[:, round((x + width) * STAGE_W) + 2 :].any()  # clear of TikTok's right-hand UI
