@@ -115,7 +115,8 @@ def fetch_result(messages: list[BaseProtoMessage], *, is_first: bool = False, pu
                  need_ack: bool = False, cursor: str = "c1") -> ProtoMessageFetchResult:
     route = {"wrss": "fake"} if push_server else {}
     return ProtoMessageFetchResult(messages=messages, cursor=cursor, is_first=is_first, need_ack=need_ack,
-                                   push_server=push_server, route_params=route, internal_ext="ext")
+                                   push_server=push_server, route_params=route,
+                                   internal_ext="internal_src:dim|wss_push_room_id:424242|wss_push_did:1")
 
 
 def push_frame(result: ProtoMessageFetchResult, log_id: int = 1) -> bytes:
