@@ -29,6 +29,9 @@ class Viewer:
 
     @property
     def display_name(self) -> str:
+        """The name to show or say; empty for a masked viewer (a masked name is not a name)."""
+        if self.masked:
+            return ""
         return self.nickname or self.unique_id or self.id
 
     def to_json(self) -> dict[str, Any]:

@@ -18,10 +18,13 @@ from bot.director.controls import ModeratorCommand
 from bot.director.director import Director
 from bot.events import (
     Comment,
+    CommentDeleted,
     ConnectionHealth,
     Dropped,
     LiveEnded,
     LiveEvent,
+    LivePaused,
+    LiveResumed,
     ProductPinned,
     SpokenReply,
     StageFrame,
@@ -30,6 +33,7 @@ from bot.language.money import format_money
 from bot.output.fanout import OutputFanout
 from bot.pipeline.clock import SessionClock
 from bot.pipeline.ledger import ReplyLedger
+from bot.pipeline.moderation import PlatformDeletions
 from bot.sources.base import EventSource
 from bot.stage.frame_clock import FrameClock, ReplyEnd, StageHooks, StageStats
 from bot.triage.room_triage import Triage
@@ -75,6 +79,8 @@ class Show(StageHooks):
         self.pinned_by_agent: list[str] = []  # filled by the LLM's pin tool; applied between lines
         self.state = ShowState()
         self.ledger = ReplyLedger(self._reply_spoken)
+        self.deletions = PlatformDeletions()
+        self._cut_for_deletion: set[int] = set()
         self._label = label
         self.events_q: asyncio.Queue[LiveEvent] = asyncio.Queue(maxsize=10_000)
         self._fast_events: deque[LiveEvent] | None = deque(fast_events) if fast_events is not None else None
@@ -147,6 +153,12 @@ class Show(StageHooks):
         if isinstance(ev, ConnectionHealth):
             self.state.connection, self.state.connection_detail = str(ev.state), ev.detail
             return
+        if isinstance(ev, CommentDeleted):
+            self._deleted(ev)
+            return
+        if isinstance(ev, LivePaused | LiveResumed):  # the seller paused the live: as a moderator's pause
+            self.command(ModeratorCommand("pause" if isinstance(ev, LivePaused) else "resume", t=ev.t))
+            return
         if isinstance(ev, ProductPinned):
             sku = ev.sku if ev.sku in self.catalog else (self.resolve_pin(ev) if self.resolve_pin else None)
             if sku is None:
@@ -157,6 +169,18 @@ class Show(StageHooks):
                 self.store.log_pin(sku, ev.t)  # type: ignore[attr-defined] # the store logged the platform id
             return
         self.triage.ingest(ev)
+
+    def _deleted(self, ev: CommentDeleted) -> None:
+        """Deleted on the platform: gone from triage, and a line answering it ends at its sentence end."""
+        self.deletions.add(ev)
+        self.triage.delete(frozenset(ev.message_ids), ev.user_id)
+        for rid in self.ledger.open_ids:
+            plan = self.ledger.plan(rid)
+            if plan is not None and rid not in self._cut_for_deletion and self.deletions.covers(plan.trigger):
+                self._cut_for_deletion.add(rid)
+                log.info("reply %d answers a comment deleted on the platform; it ends at this sentence", rid)
+                self.stage.end_after_sentence(rid)
+                self._dropped(Dropped(event=plan.trigger, reason="deleted"))  # type: ignore[arg-type]
 
     # -- stage hooks ------------------------------------------------------------------------
     async def before_frame(self, t: float) -> None:
@@ -221,6 +245,8 @@ class Show(StageHooks):
         async def voice() -> None:
             nonlocal spoken
             while (s := await sentences.get()) is not None:
+                if self.deletions.covers(plan.trigger):
+                    continue  # deleted while this line was being written: nothing more is said
                 try:
                     seg = await asyncio.to_thread(self.speak, s)
                 except Exception as exc:  # even the fallback voice failed: skip the sentence, not the show

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.agent.responder import Question
@@ -86,6 +87,16 @@ class QuestionBoard:
         del self._items[best.key]
         best.question.others = best.count - 1
         return best
+
+    def remove_where(self, gone: Callable[[PendingQuestion], bool]) -> list[PendingQuestion]:
+        """Remove and return the entries `gone` picks (a platform deleted their comment)."""
+        hits = [p for p in self._items.values() if gone(p)]
+        for p in hits:
+            del self._items[p.key]
+        return hits
+
+    def pop(self, key: str) -> PendingQuestion | None:
+        return self._items.pop(key, None)
 
     def remove_viewer(self, viewer_id: str) -> int:
         gone = [k for k, p in self._items.items() if p.question.comment.user.id == viewer_id]

@@ -91,6 +91,7 @@ class Triage:
         self.events_in = 0
         self._budget = self.s.understand_per_s
         self._understood: OrderedDict[tuple[str, str], Question] = OrderedDict()
+        self.deleted_ids: OrderedDict[str, None] = OrderedDict()  # message ids the platform removed
         self._budget_t = 0.0
 
     # -- intake ---------------------------------------------------------------------------
@@ -118,6 +119,13 @@ class Triage:
             self._viewer(ev.user.id)
 
     def _comment(self, ev: Comment) -> None:
+        if ev.sticker:  # a sticker on its own is chatter, never a question
+            self._drop(ev, "chatter")
+            return
+        if ev.msg_id is not None and ev.msg_id in self.deleted_ids:
+            self._drop(ev, "deleted")  # the platform removed it before it reached us
+            return
+        choice = ev.sellers_choice  # pinned or picked from Q&A: no repeat/rate/merge/chatter filter
         vs = self._viewer(ev.user.id)
         if ev.user.is_moderator:
             self.moderators.add(ev.user.id)
@@ -129,15 +137,15 @@ class Triage:
         if not folded:
             self._drop(ev, "empty")
             return
-        if folded == vs.last_fold and ev.t - vs.last_t < self.s.repeat_window_s:
+        if not choice and folded == vs.last_fold and ev.t - vs.last_t < self.s.repeat_window_s:
             self._drop(ev, "repeat")
             return
         vs.last_fold, vs.last_t = folded, ev.t
-        if len(vs.recent) > self.s.per_viewer_burst and not ev.user.is_moderator:
+        if not choice and len(vs.recent) > self.s.per_viewer_burst and not ev.user.is_moderator:
             self._drop(ev, "rate_limited")
             return
         text_key = f"text|{folded}"
-        if self.questions.merge(text_key, ev.user.id, ev.t):
+        if not choice and self.questions.merge(text_key, ev.user.id, ev.t):
             self.merged += 1
             self._drop(ev, "merged")
             return
@@ -161,6 +169,9 @@ class Triage:
             if len(self._understood) > self.s.understood_cache:
                 self._understood.popitem(last=False)
         vs.lang = q.lang
+        if choice:
+            self._add_sellers_choice(q, ev, folded, vs)
+            return
         if q.intent == "greeting" and not q.products:
             self.joins.add(ev.user, ev.t)  # "chào shop" is answered with the merged greeting
             self._drop(ev, "greeted")
@@ -177,8 +188,37 @@ class Triage:
         if evicted is not None:
             self._drop(evicted.question.comment, "overflow")
 
+    def _add_sellers_choice(self, q: Question, ev: Comment, folded: str, vs: ViewerState) -> None:
+        """The seller pinned or picked this comment: it replaces its waiting copy and goes first."""
+        key = cluster_key(q, folded)
+        for k in {key, f"text|{folded}"}:
+            old = self.questions.pop(k)
+            if old is not None:  # the plain copy that came earlier is answered through this one
+                self._drop(old.question.comment, "merged")
+        evicted = self.questions.add(key, q, self._score(q, ev, vs), ev.t)
+        if evicted is not None:
+            self._drop(evicted.question.comment, "overflow")
+
+    def delete(self, message_ids: set[str] | frozenset[str], user_id: str | None) -> list[Comment]:
+        """The platform deleted these comments (or every comment of `user_id`): never answer them."""
+        for mid in message_ids:
+            self.deleted_ids[mid] = None
+            if len(self.deleted_ids) > 4096:
+                self.deleted_ids.popitem(last=False)
+
+        def gone(p: PendingQuestion) -> bool:
+            c = p.question.comment
+            return (c.msg_id is not None and c.msg_id in message_ids) or (user_id is not None and c.user.id == user_id)
+
+        removed = [p.question.comment for p in self.questions.remove_where(gone)]
+        for c in removed:
+            self._drop(c, "deleted")
+        return removed
+
     def _score(self, q: Question, ev: Comment, vs: ViewerState) -> float:
         score = INTENT_SCORE.get(q.intent, 20.0)
+        if ev.sellers_choice:
+            score += 200  # the seller chose it on the platform: above any viewer's question
         if q.products and q.intent == "other":
             score += 15
         if self.current_product is not None and any(p.sku == self.current_product.sku for p in q.products):
