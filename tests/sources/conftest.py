@@ -18,7 +18,7 @@ import sources_tiktok_wire as wire
 from aiohttp import web
 from websockets.asyncio.server import ServerConnection, serve
 
-Step = tuple[Any, ...]  # ("send", bytes) | ("close", code) | ("sleep", s) | ("hold",)
+Step = tuple[Any, ...]  # ("send", bytes) | ("close", code) | ("sleep", s) | ("wait", asyncio.Event) | ("hold",)
 
 
 @dataclass
@@ -94,6 +94,8 @@ class FakeTikTok:
                     await ws.send(step[1])
                 elif step[0] == "sleep":
                     await asyncio.sleep(step[1])
+                elif step[0] == "wait":  # the test says when (e.g. once the host is speaking)
+                    await step[1].wait()
                 elif step[0] == "close":
                     await ws.close(code=step[1], reason="fake server")
                     return
@@ -133,3 +135,44 @@ async def fake_tiktok(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeTikT
         server.close()
         await server.wait_closed()
         await runner.cleanup()
+
+
+class FakeSidecar:
+    """Serves scripted sessions: each connection gets the next list of lines, then a close code.
+
+    A number among the lines is a pause of that many seconds.
+    """
+
+    def __init__(self, sessions: list[tuple[list[Any], int | None]]) -> None:
+        self.sessions = sessions
+        self.connections = 0
+        self.paths: list[str] = []
+
+    async def handler(self, ws: ServerConnection) -> None:
+        index = self.connections
+        self.connections += 1
+        self.paths.append(ws.request.path if ws.request else "")
+        lines, close_code = self.sessions[min(index, len(self.sessions) - 1)]
+        for line in lines:
+            if isinstance(line, int | float):
+                await asyncio.sleep(line)
+                continue
+            await ws.send(line)
+            await asyncio.sleep(0.005)
+        if close_code is not None:
+            await ws.close(code=close_code)
+        else:
+            await ws.wait_closed()
+
+
+@pytest.fixture
+async def sidecar(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeSidecar]:
+    fake = FakeSidecar([])
+    server = await serve(fake.handler, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    monkeypatch.setenv("LIVEBOT_DOUYIN_SIDECAR", f"ws://127.0.0.1:{port}")
+    try:
+        yield fake
+    finally:
+        server.close()
+        await server.wait_closed()
