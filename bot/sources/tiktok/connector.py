@@ -75,7 +75,12 @@ class _ReportingClient(TikTokLiveClient):
             elif self.on_self_decoded is not None:
                 self._self_decode(method, decoder, webcast_response_message.payload or b"")
             return events
-        events = await super()._parse_webcast_response_message(webcast_response, webcast_response_message)
+        try:
+            events = await super()._parse_webcast_response_message(webcast_response, webcast_response_message)
+        except Exception as exc:  # TikTokLive trips on some payloads it decoded (RecursionError too)
+            size = len(webcast_response_message.payload or b"")
+            self.skipped.malformed_message(method, f"payload of {size} bytes breaks the decoder ({exc!r:.80})")
+            return [WebsocketResponseEvent(raw=webcast_response)]
         if not any(type(e) is EVENT_MAPPINGS[method] for e in events):
             size = len(webcast_response_message.payload or b"")
             self.skipped.malformed_message(method, f"payload of {size} bytes does not decode")
