@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+from pathlib import Path
 
 import sources_tiktok_wire as wire
 from test_sources_tiktok_mapping import dispatch
 
+from bot.config import Settings
 from bot.events import Comment, CommentDeleted, LivePaused, LiveResumed
+from bot.paths import SAMPLE_CATALOG
+from bot.pipeline.assembly import ShowOptions
+from bot.pipeline.runner import run_show_async
+from bot.report.build import build_report
 from bot.sources.eventlog import event_from_json, event_to_json
 
 
@@ -74,3 +82,32 @@ def test_event_log_round_trips_deletions_flags_and_reads_old_comments() -> None:
         except ValueError:
             continue
         raise AssertionError(f"accepted {bad}")
+
+
+async def test_replay_honours_deletions_pauses_and_pins(tmp_path: Path) -> None:
+    lan = {"id": "7001", "unique_id": "lan", "nickname": "Lan"}
+    wei = {"id": "7004", "unique_id": "xiaowei", "nickname": "小伟"}
+    lines = [
+        {"t": 0.5, "type": "comment", "msg_id": "a1", "user": lan, "text": "áo đỏ giá bao nhiêu?"},
+        {"t": 0.6, "type": "comment", "id": "a2", "user": wei, "text": "quần jean giá bn"},
+        {"t": 0.7, "type": "comment_deleted", "message_ids": ["a2"]},
+        {"t": 0.8, "type": "comment", "msg_id": "a3", "user": wei, "text": "giày trắng size 38 còn không?",
+         "pinned": True},
+        {"t": 1.0, "type": "comment", "user": lan, "text": "kính râm giá sao shop?"},  # an old-style line
+        {"t": 30.0, "type": "live_paused"},
+        {"t": 31.0, "type": "live_resumed"},
+        {"t": 40.0, "type": "live_end"},
+    ]
+    log = tmp_path / "mod.jsonl"
+    log.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    db = f"sqlite:///{tmp_path}/mod.db"
+    opts = ShowOptions(source=f"replay:{log}", catalog=SAMPLE_CATALOG, outputs=["none"], db=db,
+                       realtime=False, settings=Settings())
+    summary = await asyncio.wait_for(run_show_async(opts), 240)
+    report = build_report(db, "last")
+    answers = [r["trigger"] for r in report["replies"] if r["kind"] == "answer" and r["trigger"]]
+    assert answers[0]["text"] == "giày trắng size 38 còn không?" and answers[0]["pinned"] is True
+    assert "quần jean giá bn" not in [a["text"] for a in answers]
+    assert {"áo đỏ giá bao nhiêu?", "kính râm giá sao shop?"} <= {a["text"] for a in answers}
+    assert report["dropped"]["deleted"] == 1
+    assert summary.events["live_paused"] == 1 and summary.events["live_resumed"] == 1

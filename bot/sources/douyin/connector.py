@@ -23,7 +23,7 @@ PING_INTERVAL_S = 30.0  # the sidecar answers a text "ping" with "pong"; that al
 GIFT_WARN_ENV = "LIVEBOT_DOUYIN_GIFT_WARN_S"
 GIFT_WARN_S = 300.0  # since spring 2026 a sidecar without a logged-in cookie gets chat but no gifts
 GIFT_WARN_MIN_COMMENTS = 10
-NO_GIFTS = ("no gifts from the douyin sidecar after {minutes:.0f} min of chat: it needs a logged-in "
+NO_GIFTS = ("warning: no gifts from the douyin sidecar after {minutes:.0f} min of chat: it needs a logged-in "
             "Douyin cookie to receive gifts (see docs/sources.md)")
 
 
@@ -127,7 +127,8 @@ class DouyinConnector:
             self._chat_since = now
         if mapper.comments_seen >= GIFT_WARN_MIN_COMMENTS and now - self._chat_since >= self.gift_warn_s:
             self.gift_warning = NO_GIFTS.format(minutes=self.gift_warn_s / 60)
-            log.warning("douyin: %s", self.gift_warning, extra={"source": self.name, "comments": mapper.comments_seen})
+            log.warning("douyin: %s", self.gift_warning.removeprefix("warning: "),
+                        extra={"source": self.name, "comments": mapper.comments_seen})
             sink.health(HealthState.CONNECTED, self.gift_warning)
 
     def _skip_malformed(self, method: str, reason: str) -> None:
