@@ -33,6 +33,7 @@ _NAME_DROP = re.compile(r"[\d#@]+")
 _NAME_CONTACT = re.compile(r"\S+@\S+|\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}\b", re.I)
 _GENERIC_NAME = {"vi": "bạn", "zh": "亲", "en": "friend"}
 _MASKED = re.compile(r"\*{2,}")  # how platforms mask a hidden nickname
+_MASKED_ADDRESS = {"vi": "bạn", "zh": "朋友", "en": "friend"}
 _HAPPY = {"greeting", "buy"}
 _Say = Callable[..., str]  # say(section, product=None, **fields) -> one filled template line
 
@@ -71,10 +72,10 @@ def description_in(product: Product, lang: Lang) -> str:
 def viewer_address(comment: Comment, lang: Lang) -> str:
     """How to address the viewer: their nickname without emoji, digits or controls; never a number.
 
-    A masked viewer (Douyin's "二***") is "bạn" / "亲" / "friend": half a name is never said aloud.
+    A masked viewer (Douyin's "二***") is "bạn" / "朋友" / "friend": half a name is never said aloud.
     """
     if comment.user.masked or _MASKED.search(comment.user.nickname):
-        return _GENERIC_NAME[lang]
+        return _MASKED_ADDRESS[lang]
     raw = comment.user.nickname or comment.user.unique_id
     name = _NAME_DROP.sub(" ", _NAME_CONTACT.sub(" ", clean_comment(raw, max_len=40)))
     name = "".join(ch for ch in name if ch.isalpha() or ch in " .'-_").strip(" ._-")

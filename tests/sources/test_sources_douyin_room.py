@@ -101,6 +101,8 @@ async def test_two_anonymous_gifters_are_thanked_apart_and_never_named(sidecar: 
     assert summary.events["gift"] == 2  # one per streak, neither lost to the other
     for r in report["replies"]:
         assert "***" not in r["text"] and "二" not in r["text"] and "王" not in r["text"] and "张" not in r["text"]
+    masked_answer = next(r for r in report["replies"] if r["kind"] == "answer")
+    assert masked_answer["trigger"]["user"]["masked"] is True and masked_answer["text"].startswith("朋友")
     assert report["dropped"].get("blocked_viewer") == 1
     assert summary.events["viewers"] == 1 and summary.events["live_end"] == 1
 
