@@ -6,8 +6,8 @@ import logging
 from pathlib import Path
 
 import pytest
-from conftest import FakeSidecar
 from sources_harness import collect, fast_options
+from sources_sidecar import FakeSidecar
 
 from bot.events import Comment, ConnectionHealth, Follow, Gift, HealthState, Join, Like, LiveEnded, Share, ViewerCount
 from bot.sources.douyin import open_douyin_source

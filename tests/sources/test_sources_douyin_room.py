@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import sources_douyin_wire as dy
-from conftest import FakeSidecar
+from sources_sidecar import FakeSidecar
 
 from bot.cli.record_cmd import record_command
 from bot.config import Settings

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import sources_douyin_wire as dy
 import sources_tiktok_wire as wire
-from conftest import FakeSidecar
 from sources_harness import collect, fast_options
+from sources_sidecar import FakeSidecar
 
 from bot.events import Comment, Gift, LiveEnded
 from bot.paths import SAMPLE_CATALOG
