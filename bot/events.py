@@ -25,9 +25,13 @@ class Viewer:
     nickname: str = ""
     is_moderator: bool = False
     is_follower: bool = False
+    masked: bool = False  # the platform hid who this is (Douyin: id 111111, nickname "二***")
 
     @property
     def display_name(self) -> str:
+        """The name to show or say; empty for a masked viewer (a masked name is not a name)."""
+        if self.masked:
+            return ""
         return self.nickname or self.unique_id or self.id
 
     def to_json(self) -> dict[str, Any]:
@@ -36,6 +40,8 @@ class Viewer:
             out["is_moderator"] = True
         if self.is_follower:
             out["is_follower"] = True
+        if self.masked:
+            out["masked"] = True
         return out
 
 
@@ -51,9 +57,31 @@ class LiveEvent:
 
 @dataclass(kw_only=True, slots=True)
 class Comment(LiveEvent):
+    """A viewer's comment. `msg_id` is the platform's message id (a later deletion names it).
+
+    `sticker`: a sticker-only message (chatter, never a question). `pinned` / `selected`: the
+    seller pinned it or picked it from the Q&A panel, so it is answered first.
+    """
+
     type: ClassVar[str] = "comment"
     user: Viewer
     text: str
+    sticker: bool = False
+    pinned: bool = False
+    selected: bool = False
+
+    @property
+    def sellers_choice(self) -> bool:
+        return self.pinned or self.selected
+
+
+@dataclass(kw_only=True, slots=True)
+class CommentDeleted(LiveEvent):
+    """The platform's moderation removed comments: by message id, or every comment of `user_id`."""
+
+    type: ClassVar[str] = "comment_deleted"
+    message_ids: tuple[str, ...] = ()
+    user_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +153,18 @@ class LiveEnded(LiveEvent):
     type: ClassVar[str] = "live_end"
 
 
+@dataclass(kw_only=True, slots=True)
+class LivePaused(LiveEvent):
+    """The seller paused the live on the platform; the host pauses as a moderator's pause would."""
+
+    type: ClassVar[str] = "live_paused"
+
+
+@dataclass(kw_only=True, slots=True)
+class LiveResumed(LiveEvent):
+    type: ClassVar[str] = "live_resumed"
+
+
 class HealthState(StrEnum):
     CONNECTING = "connecting"
     CONNECTED = "connected"
@@ -147,7 +187,7 @@ EVENT_TYPES: dict[str, type[LiveEvent]] = {
     cls.type: cls
     for cls in (
         Comment, Gift, Join, Like, Follow, Share, Purchase, ProductPinned, ViewerCount, LiveEnded,
-        ConnectionHealth,
+        ConnectionHealth, CommentDeleted, LivePaused, LiveResumed,
     )
 }
 
@@ -294,4 +334,4 @@ class Dropped:
     """An event the host will not answer, with the reason (the report counts these)."""
 
     event: LiveEvent
-    reason: str  # e.g. duplicate, flood, rate_limited, stale, spam, blocked_viewer, merged
+    reason: str  # e.g. duplicate, flood, rate_limited, stale, spam, blocked_viewer, merged, deleted

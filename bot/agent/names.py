@@ -16,6 +16,8 @@ _NAME_DROP = re.compile(r"[\d#@]+")
 # An e-mail address or a web address in a nickname is personal data or an ad: never said aloud.
 _NAME_CONTACT = re.compile(r"\S+@\S+|\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}\b", re.I)
 _GENERIC_NAME = {"vi": "bạn", "zh": "亲", "en": "friend"}
+_MASKED = re.compile(r"\*{2,}")  # how platforms mask a hidden nickname
+_MASKED_ADDRESS = {"vi": "bạn", "zh": "朋友", "en": "friend"}
 # "… và 2 bạn nữa"; past the guard's small-count allowance a count is not backed, so it is not said.
 _OTHERS = {"vi": ("{n} bạn nữa", "nhiều bạn nữa"), "zh": ("另外{n}位朋友", "其他朋友们"),
            "en": ("{n} others", "many others")}
@@ -74,7 +76,12 @@ def description_in(product: Product, lang: Lang) -> str:
 
 
 def viewer_address(comment: Comment, lang: Lang) -> str:
-    """How to address the viewer: their nickname without emoji, digits or controls; never a number."""
+    """How to address the viewer: their nickname without emoji, digits or controls; never a number.
+
+    A masked viewer (Douyin's "二***") is "bạn" / "朋友" / "friend": half a name is never said aloud.
+    """
+    if comment.user.masked or _MASKED.search(comment.user.nickname):
+        return _MASKED_ADDRESS[lang]
     raw = comment.user.nickname or comment.user.unique_id
     name = _NAME_DROP.sub(" ", _NAME_CONTACT.sub(" ", clean_comment(raw, max_len=40)))
     name = "".join(ch for ch in name if ch.isalpha() or ch in " .'-_").strip(" ._-")

@@ -60,6 +60,8 @@ async def record_events(source: EventSource, writer: EventLogWriter, *, max_seco
             counts[event.type] += 1
             if isinstance(event, ConnectionHealth):
                 state = str(event.state)
+                if event.detail.startswith("warning:") and console is not None:
+                    console.print(f"livebot record: {event.detail}", markup=False, highlight=False)
             if status is not None:
                 status.update(_status_text(source.name, state, counts, time.monotonic() - started))
 

@@ -76,6 +76,22 @@ class AnswerBoard:
         """Questions triage dropped (stale, deleted, blocked): their rows go."""
         self.voiced(keys, t)
 
+    def forget_comments(self, gone: Callable[[Comment], bool], t: float) -> None:
+        """The platform deleted these comments: their names leave the board; a row left with nobody
+        goes at once and is not reported (a deleted comment is never shown)."""
+        for table in (self._shown, self._waiting):
+            for key, entry in list(table.items()):
+                keep = [c for c in entry.triggers if not gone(c)]
+                if len(keep) == len(entry.triggers):
+                    continue
+                entry.triggers = keep
+                self._lines = ()
+                if not keep:
+                    del table[key]
+                    self._facts.pop(key, None)
+                    self._lang.pop(key, None)
+        self._fill(t)
+
     def tick(self, now: float) -> None:
         for key, entry in list(self._shown.items()):
             if now - entry.t_shown >= self.max_show_s:

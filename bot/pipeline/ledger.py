@@ -77,6 +77,10 @@ class ReplyLedger:
     def discard(self, reply_id: int) -> None:
         self._open.pop(reply_id, None)
 
+    def plan(self, reply_id: int) -> ReplyPlan | None:
+        reply = self._open.get(reply_id)
+        return reply.plan if reply is not None else None
+
     @property
     def open_ids(self) -> list[int]:
         return list(self._open)

@@ -64,7 +64,9 @@ def status_line(show: Show) -> str:
     waiting = show.triage.waiting
     lat = list(st.latencies_ms)
     p50 = _percentile(lat, 50)
-    return (f"[bold]{int(t // 60):02d}:{t % 60:04.1f}[/] {st.connection} · "
+    # A source's warning ("warning: no gifts … cookie") stays on the line until the state changes.
+    warn = f" ({st.connection_detail})" if st.connection_detail.startswith("warning:") else ""
+    return (f"[bold]{int(t // 60):02d}:{t % 60:04.1f}[/] {st.connection}{warn} · "
             f"comments {st.events.get('comment', 0)} · replies {show.ledger.count} · "
             f"waiting q{waiting['questions']} g{waiting['gifts']} j{waiting['joins']} · "
             f"dropped {sum(show.triage.dropped.values())} · p50 {p50 if p50 is not None else '–'} ms · "

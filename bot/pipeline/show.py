@@ -19,12 +19,16 @@ from bot.director.controls import ModeratorCommand
 from bot.director.director import Director, LineDraft
 from bot.events import (
     Comment,
+    CommentDeleted,
     ConnectionHealth,
     Dropped,
     LiveEnded,
     LiveEvent,
+    LivePaused,
+    LiveResumed,
     ProductPinned,
     ScreenAnswer,
+    Sentence,
     SpeechSegment,
     SpokenReply,
     StageFrame,
@@ -33,6 +37,7 @@ from bot.language.money import format_money
 from bot.output.fanout import OutputFanout
 from bot.pipeline.clock import SessionClock
 from bot.pipeline.ledger import ReplyLedger
+from bot.pipeline.moderation import PlatformDeletions
 from bot.sources.base import EventSource
 from bot.stage.frame_clock import FrameClock, ReplyEnd, StageHooks, StageStats
 from bot.triage.room_triage import Triage
@@ -79,6 +84,8 @@ class Show(StageHooks):
         self.pinned_by_agent: list[str] = []  # filled by the LLM's pin tool; applied between lines
         self.state = ShowState()
         self.ledger = ReplyLedger(self._reply_spoken)
+        self.deletions = PlatformDeletions()
+        self._cut_for_deletion: set[int] = set()
         self._label = label
         self.events_q: asyncio.Queue[LiveEvent] = asyncio.Queue(maxsize=10_000)
         self._fast_events: deque[LiveEvent] | None = deque(fast_events) if fast_events is not None else None
@@ -157,6 +164,12 @@ class Show(StageHooks):
         if isinstance(ev, ConnectionHealth):
             self.state.connection, self.state.connection_detail = str(ev.state), ev.detail
             return
+        if isinstance(ev, CommentDeleted):
+            self._deleted(ev)
+            return
+        if isinstance(ev, LivePaused | LiveResumed):  # the seller paused the live: as a moderator's pause
+            self.command(ModeratorCommand("pause" if isinstance(ev, LivePaused) else "resume", t=ev.t))
+            return
         if isinstance(ev, ProductPinned):
             sku = ev.sku if ev.sku in self.catalog else (self.resolve_pin(ev) if self.resolve_pin else None)
             if sku is None:
@@ -167,6 +180,32 @@ class Show(StageHooks):
                 self.store.log_pin(sku, ev.t)  # type: ignore[attr-defined] # the store logged the platform id
             return
         self.triage.ingest(ev)
+
+    def _deleted(self, ev: CommentDeleted) -> None:
+        """Deleted on the platform: gone from triage, and a line answering it ends at its sentence end."""
+        self.deletions.add(ev)
+        self.triage.delete(frozenset(ev.message_ids), ev.user_id)
+        if self.board is not None:
+            self.board.forget_comments(self.deletions.covers, ev.t)
+        for rid in self.ledger.open_ids:
+            plan = self.ledger.plan(rid)
+            if plan is None or rid in self._cut_for_deletion:
+                continue
+            gone = [tr for tr in plan.triggers if self.deletions.covers(tr)]
+            for tr in gone:
+                self._dropped(Dropped(event=tr, reason="deleted"))
+            if gone and len(gone) == len(plan.triggers):
+                self._cut_for_deletion.add(rid)
+                log.info("reply %d answers a comment deleted on the platform; it ends at this sentence", rid)
+                self.stage.end_after_sentence(rid)
+
+    def _deleted_sentence(self, draft: LineDraft, s: Sentence) -> bool:
+        """A sentence only for comments the platform deleted (a clause whose askers are all gone)."""
+        clauses = [c for c in draft.clauses if set(c.keys) & set(s.answers)]
+        if clauses:
+            return all(self.deletions.covers(cm) for c in clauses for cm in c.comments)
+        triggers = draft.plan.triggers
+        return bool(triggers) and all(self.deletions.covers(tr) for tr in triggers)
 
     # -- stage hooks ------------------------------------------------------------------------
     async def before_frame(self, t: float) -> None:
@@ -232,6 +271,8 @@ class Show(StageHooks):
         async def voice() -> None:
             nonlocal spoken
             while (s := await sentences.get()) is not None:
+                if self._deleted_sentence(draft, s):
+                    continue  # deleted while this line was being written: that part is not said
                 try:
                     seg = await asyncio.to_thread(self.speak, s)
                 except Exception as exc:  # even the fallback voice failed: skip the sentence, not the show

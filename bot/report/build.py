@@ -102,13 +102,19 @@ def build_report_from(conn: Connection, session: str | int = "last", *,
 
 def _replies(conn: Connection, sid: int) -> list[dict[str, Any]]:
     out = []
-    ordered = select(ReplyRow).where(ReplyRow.session_id == sid).order_by(ReplyRow.idx, ReplyRow.id)
+    ordered = (select(ReplyRow, EventRow.payload.label("trigger_payload"))
+               .outerjoin(EventRow, ReplyRow.trigger_event_id == EventRow.id)
+               .where(ReplyRow.session_id == sid).order_by(ReplyRow.idx, ReplyRow.id))
     rows = conn.execute(ordered)
     for r in rows:
         trigger = None
         if r.trigger_type is not None:
             trigger = {"type": r.trigger_type, "user": r.trigger_user, "text": r.trigger_text,
                        "t": r.trigger_t}
+            payload = r.trigger_payload or {}
+            for flag in ("pinned", "selected", "sticker"):  # the seller's choice, marked (an extension)
+                if payload.get(flag) is True:
+                    trigger[flag] = True
         triggers = list(r.triggers) if r.triggers else ([trigger] if trigger is not None else [])
         out.append({
             "trigger": trigger, "triggers": triggers, "kind": r.kind, "text": r.text, "skus": list(r.skus or []),

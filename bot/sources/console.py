@@ -8,11 +8,13 @@ Plain lines are comments from the default viewer. Commands:
   /pin SKU                        the seller pins a product
   /viewers COUNT                  the audience size
   /end                            the live ends
+  {"type": "comment_deleted", ...} an event-log line (DESIGN §2.3), as if it arrived now
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import shlex
 import sys
@@ -37,6 +39,8 @@ from bot.events import (
     Viewer,
     ViewerCount,
 )
+from bot.sources.bounds import bounded
+from bot.sources.eventlog import event_from_json
 
 log = logging.getLogger(__name__)
 
@@ -86,14 +90,15 @@ class ConsoleSource:
             line_no += 1
             try:
                 event = self.parse_line(str(item), line_no)
-            except ConsoleLineError as exc:
-                self.problems.append((line_no, str(exc)))
-                log.warning("console line %d skipped: %s", line_no, exc)
-                print(f"console line {line_no}: {exc}", file=self._errors, flush=True)
+            except Exception as exc:  # any line, however broken, is reported and skipped
+                reason = str(exc)[:200] if isinstance(exc, ConsoleLineError) else f"{type(exc).__name__}: {exc}"[:200]
+                self.problems.append((line_no, reason))
+                log.warning("console line %d skipped: %s", line_no, reason)
+                print(f"console line {line_no}: {reason}", file=self._errors, flush=True)
                 continue
             if event is None:
                 continue
-            yield event
+            yield bounded(event)
             if isinstance(event, LiveEnded):
                 return
 
@@ -145,12 +150,30 @@ class ConsoleSource:
             self._viewers[handle] = known
         return known
 
+    @staticmethod
+    def _event_line(text: str, t: float) -> LiveEvent:
+        """A pasted event-log line (DESIGN §2.3), e.g. a recorded comment_deleted; it happens now."""
+        try:
+            obj = json.loads(text)
+        except RecursionError:
+            raise ConsoleLineError("JSON nested too deep") from None
+        except json.JSONDecodeError as exc:
+            raise ConsoleLineError(f"not valid JSON ({exc.msg})") from None
+        if isinstance(obj, dict):
+            obj = {**obj, "t": t}
+        try:
+            return event_from_json(obj)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ConsoleLineError(str(exc)[:200]) from None
+
     def parse_line(self, line: str, line_no: int = 0) -> LiveEvent | None:
         """The event a typed line stands for (None for blank lines); raises ConsoleLineError."""
         text = line.strip()
         if not text:
             return None
         t, msg_id = self._now(), f"console-{line_no}"
+        if text.startswith("{"):
+            return self._event_line(text, t)
         if not text.startswith("/"):
             return Comment(t=t, msg_id=msg_id, user=self.default_viewer, text=text)
         command, _, rest = text.partition(" ")

@@ -12,6 +12,7 @@ from typing import IO, Any
 from bot.events import (
     EVENT_TYPES,
     Comment,
+    CommentDeleted,
     ConnectionHealth,
     Gift,
     GiftInfo,
@@ -19,15 +20,20 @@ from bot.events import (
     Join,
     LiveEnded,
     LiveEvent,
+    LivePaused,
+    LiveResumed,
     Purchase,
     Viewer,
 )
+from bot.sources.bounds import MAX_DELETED_IDS, bounded
 
 log = logging.getLogger(__name__)
 
 # Keys each event type owns; everything else on a line is kept in `extra` and ignored.
 _KNOWN_KEYS = {"t", "type", "user", "text", "gift", "count", "sku", "quantity", "amount", "currency",
-               "streak_end", "msg_id", "state", "detail", "retry_in"}
+               "streak_end", "msg_id", "id", "state", "detail", "retry_in", "message_ids", "user_id",
+               "sticker", "pinned", "selected"}
+_COMMENT_FLAGS = ("sticker", "pinned", "selected")
 
 
 class EventLogError(ValueError):
@@ -58,11 +64,16 @@ def viewer_from_json(raw: Any) -> Viewer:
         nickname=str(raw.get("nickname") or ""),
         is_moderator=bool(raw.get("is_moderator", False)),
         is_follower=bool(raw.get("is_follower", False)),
+        masked=bool(raw.get("masked", False)),
     )
 
 
 def event_from_json(obj: Any) -> LiveEvent:
-    """Build a typed event from one decoded line; raises ValueError with a plain reason."""
+    """Build a typed event from one decoded line (values bounded); raises ValueError with a plain reason."""
+    return bounded(_event_from_json(obj))
+
+
+def _event_from_json(obj: Any) -> LiveEvent:
     if not isinstance(obj, dict):
         raise ValueError("line is not a JSON object")
     if "t" not in obj or "type" not in obj:
@@ -79,10 +90,15 @@ def event_from_json(obj: Any) -> LiveEvent:
         raise ValueError(f"unknown event type {kind!r}")
     extra = {k: v for k, v in obj.items() if k not in _KNOWN_KEYS}
     common: dict[str, Any] = {"t": t, "extra": extra}
-    if obj.get("msg_id") is not None:
-        common["msg_id"] = str(obj["msg_id"])
-    if cls is LiveEnded:
-        return LiveEnded(**common)
+    raw_id = obj.get("msg_id") if obj.get("msg_id") is not None else obj.get("id")
+    if raw_id is not None:  # "id" is accepted too: the platform's message id under its plain name
+        if not isinstance(raw_id, str | int) or isinstance(raw_id, bool):
+            raise ValueError(f"'msg_id' must be a string or a number: {raw_id!r}")
+        common["msg_id"] = str(raw_id)
+    if cls in (LiveEnded, LivePaused, LiveResumed):
+        return cls(**common)
+    if cls is CommentDeleted:
+        return _deletion(obj, common)
     if cls is ConnectionHealth:
         return ConnectionHealth(state=HealthState(obj.get("state", "connected")),
                                 detail=str(obj.get("detail", "")), retry_in=obj.get("retry_in"), **common)
@@ -103,7 +119,8 @@ def event_from_json(obj: Any) -> LiveEvent:
         text = obj.get("text")
         if not isinstance(text, str):
             raise ValueError("comment has no 'text' string")
-        return Comment(user=user, text=text, **common)
+        flags = {k: True for k in _COMMENT_FLAGS if obj.get(k) is True}
+        return Comment(user=user, text=text, **flags, **common)
     if cls is Gift:
         g = obj.get("gift")
         if not isinstance(g, dict) or not g.get("name"):
@@ -118,6 +135,19 @@ def event_from_json(obj: Any) -> LiveEvent:
     raise ValueError(f"unsupported event type {kind!r}")  # pragma: no cover - table is exhaustive
 
 
+def _deletion(obj: dict[str, Any], common: dict[str, Any]) -> CommentDeleted:
+    ids = obj.get("message_ids", [])
+    if not isinstance(ids, list) or not all(isinstance(i, str | int) and not isinstance(i, bool) for i in ids):
+        raise ValueError("'message_ids' must be a list of ids")
+    user_id = obj.get("user_id")
+    if user_id is not None and (not isinstance(user_id, str | int) or isinstance(user_id, bool)):
+        raise ValueError(f"'user_id' must be a string or a number: {user_id!r}")
+    if not ids and user_id in (None, ""):
+        raise ValueError("comment_deleted names no 'message_ids' and no 'user_id'")
+    return CommentDeleted(message_ids=tuple(str(i) for i in ids[:MAX_DELETED_IDS]),
+                          user_id=str(user_id) if user_id not in (None, "") else None, **common)
+
+
 def event_to_json(ev: LiveEvent) -> dict[str, Any]:
     """The event-log form of an event (round-trips through `event_from_json`)."""
     out: dict[str, Any] = {"t": round(ev.t, 3), "type": ev.type}
@@ -127,6 +157,13 @@ def event_to_json(ev: LiveEvent) -> dict[str, Any]:
             out["user"] = v.to_json()
     if isinstance(ev, Comment):
         out["text"] = ev.text
+        for flag in _COMMENT_FLAGS:
+            if getattr(ev, flag):
+                out[flag] = True
+    elif isinstance(ev, CommentDeleted):
+        out["message_ids"] = list(ev.message_ids)
+        if ev.user_id is not None:
+            out["user_id"] = ev.user_id
     elif isinstance(ev, Gift):
         out["gift"] = {"name": ev.gift.name, "count": ev.gift.count, "diamonds": ev.gift.diamonds}
         if ev.streak_end is not None:
@@ -177,11 +214,19 @@ def parse_event_lines(lines: IO[str] | list[str], where: str,
         try:
             obj = json.loads(stripped)
             yield event_from_json(obj)
-        except (ValueError, KeyError) as exc:  # json.JSONDecodeError is a ValueError
-            reason = f"not valid JSON ({exc.msg})" if isinstance(exc, json.JSONDecodeError) else str(exc)
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+            reason = _reason(exc)
             log.warning("event log %s line %d skipped: %s", where, line_no, reason)
             if problems is not None:
                 problems.append(LineProblem(line_no, reason))
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON ({exc.msg})"
+    if isinstance(exc, RecursionError):  # json.loads recurses per nesting level
+        return "JSON nested too deep"
+    return str(exc)[:200]
 
 
 class EventLogWriter:

@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.events import ConnectionHealth, Gift, HealthState, LiveEnded, LiveEvent
+from bot.sources.bounds import bounded
 from bot.sources.dedupe import MessageIdDeduper
 from bot.sources.gift_streak import GiftStreakTracker, StreakProgress
 
@@ -180,6 +181,7 @@ class SupervisedSource:
         self.activity()
         if self._ended:
             return
+        event = bounded(event)  # a platform's absurd counts and lengths stop here
         if self._dedupe.seen(event.msg_id):
             log.debug("source %s: duplicate message %s dropped", self.name, event.msg_id)
             return

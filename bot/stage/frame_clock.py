@@ -107,6 +107,7 @@ class FrameClock:
         self._reply_open: int | None = None  # reply whose audio is playing or pending
         self._started: set[int] = set()
         self._cut_ids: deque[int] = deque(maxlen=64)
+        self._trimmed: deque[int] = deque(maxlen=64)  # replies ended at a sentence's end
         self._line_pending = False
         self._cut_requested = False
         self._stop_after_line = False
@@ -117,9 +118,19 @@ class FrameClock:
     # -- inputs -----------------------------------------------------------------------------
     def push(self, item: StageItem) -> None:
         rid = item.reply_id if isinstance(item, ReplyEnd) else item.sentence.reply_id
-        if rid in self._cut_ids:
-            return  # the moderator skipped this reply; late sentences are not said
+        if rid in self._cut_ids or rid in self._trimmed:
+            return  # the moderator skipped this reply (or its comment was deleted); late sentences are not said
         self.queue.append(item)
+
+    def end_after_sentence(self, reply_id: int) -> None:
+        """Let the sentence being said finish, then close `reply_id` as cut (its comment was deleted)."""
+        if reply_id in self._trimmed or reply_id in self._cut_ids:
+            return
+        self._trimmed.append(reply_id)
+        self.queue = deque(x for x in self.queue
+                           if (x.reply_id if isinstance(x, ReplyEnd) else x.sentence.reply_id) != reply_id)
+        if self._reply_open == reply_id:  # speaking now: it closes right after this sentence
+            self.queue.appendleft(ReplyEnd(reply_id))
 
     def line_answered(self) -> None:
         """The producer finished handling a line request (it may have produced nothing)."""
@@ -197,7 +208,7 @@ class FrameClock:
             item = self.queue.popleft()
             if isinstance(item, ReplyEnd):
                 if item.reply_id in self._started or self._reply_open == item.reply_id:
-                    self.hooks.reply_done(item.reply_id, t, cut=False)
+                    self.hooks.reply_done(item.reply_id, t, cut=item.reply_id in self._trimmed)
                     self._last_reply_end = t
                 self._started.discard(item.reply_id)
                 if self._reply_open == item.reply_id:

@@ -172,8 +172,12 @@ class RowBuilder:
 def trigger_json(ev: LiveEvent) -> dict[str, Any]:
     """An answered event as the report shows it: {"type", "user", "text", "t"} (DESIGN §2.5)."""
     user = getattr(ev, "user", None)
-    return {"type": ev.type, "user": user.to_json() if isinstance(user, Viewer) else None,
-            "text": _trigger_text(ev), "t": ev.t}
+    out: dict[str, Any] = {"type": ev.type, "user": user.to_json() if isinstance(user, Viewer) else None,
+                           "text": _trigger_text(ev), "t": ev.t}
+    for flag in ("pinned", "selected", "sticker"):  # the seller's own choice, marked (an extension)
+        if getattr(ev, flag, False) is True:
+            out[flag] = True
+    return out
 
 
 def _answered_json(ev: LiveEvent, reply: SpokenReply) -> dict[str, Any]:

@@ -99,6 +99,7 @@ class Triage:
         self._answered_keys: OrderedDict[str, float] = OrderedDict()  # cluster key -> when a crowd was answered
         self._asked: deque[float] = deque(maxlen=64)  # when recent questions arrived (how busy the room is)
         self._understood: OrderedDict[tuple[str, str], Question] = OrderedDict()
+        self.deleted_ids: OrderedDict[str, None] = OrderedDict()  # message ids the platform removed
         self._budget_t = 0.0
 
     # -- intake ---------------------------------------------------------------------------
@@ -126,6 +127,13 @@ class Triage:
             self._viewer(ev.user.id)
 
     def _comment(self, ev: Comment) -> None:
+        if ev.sticker:  # a sticker on its own is chatter, never a question
+            self._drop(ev, "chatter")
+            return
+        if ev.msg_id is not None and ev.msg_id in self.deleted_ids:
+            self._drop(ev, "deleted")  # the platform removed it before it reached us
+            return
+        choice = ev.sellers_choice  # pinned or picked from Q&A: no repeat/rate/merge/chatter filter
         vs = self._viewer(ev.user.id)
         if ev.user.is_moderator:
             self.moderators.add(ev.user.id)
@@ -137,15 +145,15 @@ class Triage:
         if not folded:
             self._drop(ev, "empty")
             return
-        if folded == vs.last_fold and ev.t - vs.last_t < self.s.repeat_window_s:
+        if not choice and folded == vs.last_fold and ev.t - vs.last_t < self.s.repeat_window_s:
             self._drop(ev, "repeat")
             return
         vs.last_fold, vs.last_t = folded, ev.t
-        if len(vs.recent) > self.s.per_viewer_burst and not ev.user.is_moderator:
+        if not choice and len(vs.recent) > self.s.per_viewer_burst and not ev.user.is_moderator:
             self._drop(ev, "rate_limited")
             return
         text_key = f"text|{folded}"
-        if self._merge(text_key, ev):
+        if not choice and self._merge(text_key, ev):
             return
         cache_key = (folded, self.current_product.sku if self.current_product is not None else "")
         cached = self._understood.get(cache_key)
@@ -167,6 +175,9 @@ class Triage:
             if len(self._understood) > self.s.understood_cache:
                 self._understood.popitem(last=False)
         vs.lang = q.lang
+        if choice:
+            self._add_sellers_choice(q, ev, folded, vs)
+            return
         if q.intent == "greeting" and not q.products:
             self.joins.add(ev.user, ev.t)  # "chào shop" is answered with the merged greeting
             self._drop(ev, "greeted")
@@ -205,8 +216,45 @@ class Triage:
             self.on_question(item, ev)
         return True
 
+    def _add_sellers_choice(self, q: Question, ev: Comment, folded: str, vs: ViewerState) -> None:
+        """The seller pinned or picked this comment: it goes first, and viewers who asked the same
+        earlier are answered in the same clause, by name."""
+        key = cluster_key(q, folded)
+        earlier: list[Comment] = []
+        for k in {key, f"text|{folded}"}:
+            old = self.questions.take(k)
+            if old is not None:
+                earlier += old.comments or [old.question.comment]
+        evicted = self.questions.add(key, q, self._score(q, ev, vs), ev.t)
+        if evicted is not None:
+            for c in evicted.comments or [evicted.question.comment]:
+                self._drop(c, "overflow")
+        for c in earlier:
+            self.questions.merge(key, c)
+        added = self.questions.get(key)
+        if added is not None and self.on_question is not None:
+            self.on_question(added, ev)
+
+    def delete(self, message_ids: set[str] | frozenset[str], user_id: str | None) -> list[Comment]:
+        """The platform deleted these comments (or every comment of `user_id`): never answer them."""
+        for mid in message_ids:
+            self.deleted_ids[mid] = None
+            if len(self.deleted_ids) > 4096:
+                self.deleted_ids.popitem(last=False)
+
+        def gone(c: Comment) -> bool:
+            return (c.msg_id is not None and c.msg_id in message_ids) or (user_id is not None and c.user.id == user_id)
+
+        # Only the deleted askers go; others asking the same question are still answered.
+        removed = self.questions.remove_comments(gone)
+        for c in removed:
+            self._drop(c, "deleted")
+        return removed
+
     def _score(self, q: Question, ev: Comment, vs: ViewerState) -> float:
         score = INTENT_SCORE.get(q.intent, 20.0)
+        if ev.sellers_choice:
+            score += 200  # the seller chose it on the platform: above any viewer's question
         if q.products and q.intent == "other":
             score += 15
         if self.current_product is not None and any(p.sku == self.current_product.sku for p in q.products):

@@ -16,15 +16,21 @@ from TikTokLive.proto import (
     UserIdentity,
     WebcastChatMessage,
     WebcastControlMessage,
+    WebcastEmoteChatMessage,
     WebcastGiftMessage,
+    WebcastImDeleteMessage,
     WebcastLikeMessage,
     WebcastMemberMessage,
     WebcastPushFrame,
+    WebcastRoomPinMessage,
     WebcastRoomUserSeqMessage,
     WebcastSocialMessage,
 )
 from TikTokLive.proto import ProtoMessageFetchResultBaseProtoMessage as BaseProtoMessage
 from TikTokLive.proto.custom_proto import ControlAction
+from TikTokLiveProto.v3.webcast.im import PinMessageActionType
+from TikTokLiveProto.v3.webcast.model.base.emoji import EmoteModel
+from TikTokLiveProto.v3.webcast.model.message import Question, WebcastQuestionNewMessage
 from TikTokLiveProto.v3.webcast.model.message.common import Text
 from TikTokLiveProto.v3.webcast.model.message.ext import PopProduct, WebcastOecLiveShoppingMessage
 
@@ -96,6 +102,39 @@ def live_end(msg_id: int) -> BaseProtoMessage:
         common=_common(msg_id, "WebcastControlMessage"), action=ControlAction.STREAM_ENDED), msg_id)
 
 
+def pause(msg_id: int, paused: bool = True) -> BaseProtoMessage:
+    action = ControlAction.STREAM_PAUSED if paused else ControlAction.STREAM_UNPAUSED
+    return message("WebcastControlMessage", WebcastControlMessage(
+        common=_common(msg_id, "WebcastControlMessage"), action=action), msg_id)
+
+
+def im_delete(msg_id: int, message_ids: list[int], user_ids: list[int] | None = None) -> BaseProtoMessage:
+    return message("WebcastImDeleteMessage", WebcastImDeleteMessage(
+        common=_common(msg_id, "WebcastImDeleteMessage"), delete_msg_ids=message_ids,
+        delete_user_ids=user_ids or []), msg_id)
+
+
+def sticker(msg_id: int, user: User, emote_id: str = "7300111") -> BaseProtoMessage:
+    return message("WebcastEmoteChatMessage", WebcastEmoteChatMessage(
+        common=_common(msg_id, "WebcastEmoteChatMessage"), user=user,
+        emote_list=[EmoteModel(emote_id=emote_id)]), msg_id)
+
+
+def room_pin(msg_id: int, pinned_msg_id: int, user: User, text: str) -> BaseProtoMessage:
+    """The host pins a viewer's comment: the pin message carries the whole chat message."""
+    chat = WebcastChatMessage(common=_common(pinned_msg_id, "WebcastChatMessage"), user=user, content=text)
+    return message("WebcastRoomPinMessage", WebcastRoomPinMessage(
+        common=_common(msg_id, "WebcastRoomPinMessage"), chat_message=chat, method="WebcastChatMessage",
+        action=PinMessageActionType.PIN, pin_msg_id=pinned_msg_id), msg_id)
+
+
+def question_selected(msg_id: int, question_id: int, user: User, text: str) -> BaseProtoMessage:
+    """The host picks a question from the Q&A panel (same body as WebcastQuestionNewMessage)."""
+    body = WebcastQuestionNewMessage(common=_common(msg_id, "WebcastQuestionSelectedMessage"),
+                                     data=Question(question_id=question_id, content=text, user=user))
+    return message("WebcastQuestionSelectedMessage", body, msg_id)
+
+
 def unknown(msg_id: int) -> BaseProtoMessage:
     return BaseProtoMessage(method="WebcastBrandNewFeatureMessage", payload=b"\x08\x01", msg_id=msg_id)
 
@@ -115,7 +154,8 @@ def fetch_result(messages: list[BaseProtoMessage], *, is_first: bool = False, pu
                  need_ack: bool = False, cursor: str = "c1") -> ProtoMessageFetchResult:
     route = {"wrss": "fake"} if push_server else {}
     return ProtoMessageFetchResult(messages=messages, cursor=cursor, is_first=is_first, need_ack=need_ack,
-                                   push_server=push_server, route_params=route, internal_ext="ext")
+                                   push_server=push_server, route_params=route,
+                                   internal_ext="internal_src:dim|wss_push_room_id:424242|wss_push_did:1")
 
 
 def push_frame(result: ProtoMessageFetchResult, log_id: int = 1) -> bytes:

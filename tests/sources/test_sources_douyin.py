@@ -2,55 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sources_harness import collect, fast_options
-from websockets.asyncio.server import ServerConnection, serve
+from sources_sidecar import FakeSidecar
 
 from bot.events import Comment, ConnectionHealth, Follow, Gift, HealthState, Join, Like, LiveEnded, Share, ViewerCount
 from bot.sources.douyin import open_douyin_source
 from bot.sources.douyin.connector import sidecar_url
 
 SESSION = (Path(__file__).parent / "data" / "douyin_sidecar_session.jsonl").read_text("utf-8").splitlines()
-
-
-class FakeSidecar:
-    """Serves scripted sessions: each connection gets the next list of lines, then a close code."""
-
-    def __init__(self, sessions: list[tuple[list[str], int | None]]) -> None:
-        self.sessions = sessions
-        self.connections = 0
-        self.paths: list[str] = []
-
-    async def handler(self, ws: ServerConnection) -> None:
-        index = self.connections
-        self.connections += 1
-        self.paths.append(ws.request.path if ws.request else "")
-        lines, close_code = self.sessions[min(index, len(self.sessions) - 1)]
-        for line in lines:
-            await ws.send(line)
-            await asyncio.sleep(0.005)
-        if close_code is not None:
-            await ws.close(code=close_code)
-        else:
-            await ws.wait_closed()
-
-
-@pytest.fixture
-async def sidecar(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeSidecar]:
-    fake = FakeSidecar([])
-    server = await serve(fake.handler, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    monkeypatch.setenv("LIVEBOT_DOUYIN_SIDECAR", f"ws://127.0.0.1:{port}")
-    try:
-        yield fake
-    finally:
-        server.close()
-        await server.wait_closed()
 
 
 async def test_recorded_sidecar_session_maps_every_message(sidecar: FakeSidecar, caplog) -> None:

@@ -129,3 +129,32 @@ def test_realtime_pacing_has_no_drift_and_drops_late_frames(renderer, speaker: S
         expect = a.pcm[start:start + SPF]
         if len(expect) == SPF:
             assert np.array_equal(f.audio, expect)
+
+
+def test_end_after_sentence_finishes_the_sentence_then_closes_the_reply_as_cut(renderer, speaker: Speaker) -> None:  # noqa: ANN001
+    a = seg(speaker, 1, "Áo thun đỏ giá 199.000đ.")
+    b = seg(speaker, 1, "Còn đủ size từ S đến XL nha.")
+    c = seg(speaker, 2, "Cảm ơn bạn đã ghé shop.")
+    hooks = Recorder()
+    clock = FrameClock(renderer, FPS, SR, realtime=False, write=None, hooks=hooks)  # type: ignore[arg-type]
+    for item in (a, b, ReplyEnd(1), c, ReplyEnd(2)):
+        clock.push(item)
+    clock.finish()
+    frames: list[StageFrame] = []
+
+    async def write(frame: StageFrame) -> None:
+        frames.append(frame)
+        if len(frames) == 3:  # the first sentence is being said: its comment is deleted now
+            clock.end_after_sentence(1)
+            clock.push(seg(speaker, 1, "Câu đến muộn."))  # a late sentence of that reply is not said
+
+    clock.write = write
+    asyncio.run(clock.run())
+    n_a = -(-len(a.pcm) // SPF)
+    n_c = -(-len(c.pcm) // SPF)
+    spoken = [f for f in frames if f.speaking]
+    assert len(spoken) == n_a + n_c  # all of sentence a, none of b or the late one, then reply 2
+    audio = np.concatenate([f.audio for f in frames[:n_a]])
+    assert np.array_equal(audio[: len(a.pcm)], a.pcm)
+    assert hooks.done[1][1] is True and hooks.done[2][1] is False
+    assert hooks.done[1][0] <= hooks.first[2]

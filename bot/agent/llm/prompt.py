@@ -37,7 +37,7 @@ def system_text(persona: Persona, lang: Lang, products: list[Product], current: 
 
 def user_text(question: Question, suspicious: bool) -> str:
     comment = question.comment
-    name = comment.user.display_name[:40]
+    name = comment.user.display_name[:40] or "A viewer"  # masked viewers: the model never sees "二***"
     text = comment.text.replace("<", "‹").replace(">", "›")[:MAX_COMMENT_CHARS]
     out = f"{name} asks: <comment>{text}</comment>"
     if question.others:

@@ -20,6 +20,16 @@ log = logging.getLogger(__name__)
 SIDECAR_ENV = "LIVEBOT_DOUYIN_SIDECAR"
 DEFAULT_SIDECAR = "ws://127.0.0.1:1088/ws/{room_id}"
 PING_INTERVAL_S = 30.0  # the sidecar answers a text "ping" with "pong"; that also feeds stall detection
+GIFT_WARN_ENV = "LIVEBOT_DOUYIN_GIFT_WARN_S"
+GIFT_WARN_S = 300.0  # since spring 2026 a sidecar without a logged-in cookie gets chat but no gifts
+GIFT_WARN_MIN_COMMENTS = 10
+NO_GIFTS = ("warning: no gifts from the douyin sidecar after {minutes:.0f} min of chat: it needs a logged-in "
+            "Douyin cookie to receive gifts (see docs/sources.md)")
+
+
+def _method_name(raw: object) -> str:
+    """The message's method, bounded for logs (the sidecar's text: never a 2 MB key)."""
+    return str(raw)[:80] if isinstance(raw, str) else "?"
 
 
 class RoomNotFound(RuntimeError):
@@ -38,7 +48,7 @@ def sidecar_url(room_id: str, configured: str | None = None) -> str:
 class DouyinConnector:
     """One WebSocket session with the sidecar; the sidecar itself signs and reconnects to Douyin."""
 
-    def __init__(self, room_id: str, url: str | None = None) -> None:
+    def __init__(self, room_id: str, url: str | None = None, gift_warn_s: float | None = None) -> None:
         if not room_id.strip().isdigit():
             raise ValueError(f"Douyin room id must be digits, got {room_id!r}")
         self.room_id = room_id.strip()
@@ -47,13 +57,19 @@ class DouyinConnector:
         self._ws: ClientConnection | None = None
         self.unknown_methods: dict[str, int] = {}
         self.malformed: int = 0
+        self.gift_warn_s = gift_warn_s if gift_warn_s is not None else float(
+            os.environ.get(GIFT_WARN_ENV) or GIFT_WARN_S)
+        self.gift_warning: str | None = None
+        self._mapper: DouyinEventMapper | None = None
+        self._chat_since: float | None = None
 
     async def is_live(self) -> bool:
         # Live status comes in-band from the sidecar (live_status notices), so connect and listen.
         return True
 
     async def run(self, sink: ConnectorSink, *, reconnect: bool) -> None:
-        mapper = DouyinEventMapper(sink.now)
+        # One mapper per session: its gift and comment counts span reconnects.
+        mapper = self._mapper = self._mapper or DouyinEventMapper(sink.now)
         async with connect(self.url, open_timeout=10, ping_interval=20, ping_timeout=20,
                            max_size=4 * 1024 * 1024) as ws:
             self._ws = ws
@@ -76,26 +92,49 @@ class DouyinConnector:
         except json.JSONDecodeError as exc:
             self._skip_malformed("?", f"not JSON ({exc.msg})")
             return
+        except RecursionError:  # json.loads recurses once per nesting level
+            self._skip_malformed("?", f"JSON nested too deep ({len(text)} bytes)")
+            return
         if not isinstance(obj, dict):
             self._skip_malformed("?", "not a JSON object")
             return
+        method = _method_name(obj.get("method", "?"))
         try:
             result = mapper.map(obj)
         except MalformedSidecarMessage as exc:
-            self._skip_malformed(str(obj.get("method", "?")), str(exc))
+            self._skip_malformed(method, str(exc)[:200])
+            return
+        except Exception as exc:  # wrongly typed fields, absurd nesting: this message only
+            self._skip_malformed(method, f"{type(exc).__name__}: {exc}"[:200])
             return
         if isinstance(result, LiveStatus):
             self._on_status(result, sink)
         elif result is not None:
             sink.emit(result)
         elif obj.get("method") and not mapper.knows(str(obj["method"])):
-            method = str(obj["method"])
             n = self.unknown_methods[method] = self.unknown_methods.get(method, 0) + 1
-            log.log(logging.INFO if n == 1 else logging.DEBUG, "douyin: skipped message with method %r", method)
+            if n == 1:  # one line per kind per session; the count is kept
+                log.info("douyin: skipped message with method %r (logged once per session)", method,
+                         extra={"source": self.name, "method": method})
+        self._check_gifts(mapper, sink)
+
+    def _check_gifts(self, mapper: DouyinEventMapper, sink: ConnectorSink) -> None:
+        """Warn once when a room with chat sends no gifts: the sidecar lacks a logged-in cookie."""
+        if self.gift_warning is not None or mapper.gifts_seen or not mapper.comments_seen:
+            return
+        now = sink.now()
+        if self._chat_since is None:
+            self._chat_since = now
+        if mapper.comments_seen >= GIFT_WARN_MIN_COMMENTS and now - self._chat_since >= self.gift_warn_s:
+            self.gift_warning = NO_GIFTS.format(minutes=self.gift_warn_s / 60)
+            log.warning("douyin: %s", self.gift_warning.removeprefix("warning: "),
+                        extra={"source": self.name, "comments": mapper.comments_seen})
+            sink.health(HealthState.CONNECTED, self.gift_warning)
 
     def _skip_malformed(self, method: str, reason: str) -> None:
         self.malformed += 1
-        log.warning("douyin: skipped malformed %s message: %s", method, reason)
+        log.warning("douyin: skipped malformed %s message: %s", method, reason,
+                    extra={"source": self.name, "method": method})
 
     def _on_status(self, status: LiveStatus, sink: ConnectorSink) -> None:
         log.info("douyin: room %s status %s %s", self.room_id, status.code, status.message)

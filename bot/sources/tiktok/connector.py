@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -19,24 +21,33 @@ from TikTokLive.events import ConnectEvent, WebsocketResponseEvent
 from TikTokLive.events.proto_events import EVENT_MAPPINGS
 
 from bot.sources.supervisor import ConnectorSink, Failure, FailureKind, retry_after_from_headers
-from bot.sources.tiktok.mapper import MAPPED_EVENT_CLASSES, METHODS, MalformedMessage, TikTokEventMapper
+from bot.sources.tiktok.mapper import (
+    MAPPED_EVENT_CLASSES,
+    METHODS,
+    SELF_DECODED,
+    MalformedMessage,
+    TikTokEventMapper,
+)
+from bot.sources.tiktok.room_lookup import RoomLookup
 
 log = logging.getLogger(__name__)
+_METHOD_NAME = re.compile(r"[^\w.-]")
 
 
 class SkippedMessages:
-    """Counts platform messages we skipped, and logs each with its method name."""
+    """Counts platform messages we skipped; unknown kinds are logged once per kind per session."""
 
     def __init__(self) -> None:
         self.unknown: dict[str, int] = {}
         self.malformed: dict[str, int] = {}
 
     def unknown_method(self, method: str) -> None:
+        method = _METHOD_NAME.sub("?", method[:80])  # the platform's text: bounded before it is logged
         n = self.unknown.get(method, 0) + 1
         self.unknown[method] = n
-        # New platform methods appear all the time; say so once per method, then quietly count.
-        log.log(logging.WARNING if n == 1 else logging.DEBUG,
-                "tiktok: skipped message with unknown method %r (seen %d times)", method, n)
+        if n == 1:  # new platform methods appear all the time: one line per kind, then only a count
+            log.warning("tiktok: skipped message with unknown method %r (logged once per session)", method,
+                        extra={"source": "tiktok", "method": method})
 
     def malformed_message(self, method: str, reason: str) -> None:
         self.malformed[method] = self.malformed.get(method, 0) + 1
@@ -47,20 +58,42 @@ class _ReportingClient(TikTokLiveClient):
     """TikTokLiveClient that reports the messages it could not decode instead of dropping them quietly."""
 
     skipped: SkippedMessages
+    on_self_decoded: Callable[[str, Any], None] | None = None
 
     async def _parse_webcast_response_message(self, webcast_response: Any,
                                               webcast_response_message: Any) -> list[Any]:
-        events = await super()._parse_webcast_response_message(webcast_response, webcast_response_message)
         if webcast_response_message is None:
             self.skipped.malformed_message("?", "null message")
-            return events
+            return []
         method = webcast_response_message.method
         if method not in EVENT_MAPPINGS:
-            self.skipped.unknown_method(method)
-        elif not any(type(e) is EVENT_MAPPINGS[method] for e in events):
+            # Only the activity marker goes on: no UnknownEvent carrying the whole fetch result per message.
+            events = [WebsocketResponseEvent(raw=webcast_response)]
+            decoder = SELF_DECODED.get(method)
+            if decoder is None:
+                self.skipped.unknown_method(method)
+            elif self.on_self_decoded is not None:
+                self._self_decode(method, decoder, webcast_response_message.payload or b"")
+            return events
+        try:
+            events = await super()._parse_webcast_response_message(webcast_response, webcast_response_message)
+        except Exception as exc:  # TikTokLive trips on some payloads it decoded (RecursionError too)
+            size = len(webcast_response_message.payload or b"")
+            self.skipped.malformed_message(method, f"payload of {size} bytes breaks the decoder ({exc!r:.80})")
+            return [WebsocketResponseEvent(raw=webcast_response)]
+        if not any(type(e) is EVENT_MAPPINGS[method] for e in events):
             size = len(webcast_response_message.payload or b"")
             self.skipped.malformed_message(method, f"payload of {size} bytes does not decode")
         return events
+
+    def _self_decode(self, method: str, decoder: type, payload: bytes) -> None:
+        try:
+            message = decoder().parse(payload)
+        except Exception as exc:  # RecursionError on absurd nesting included: skip the one message
+            self.skipped.malformed_message(method, f"payload of {len(payload)} bytes does not decode ({exc!r:.80})")
+            return
+        assert self.on_self_decoded is not None
+        self.on_self_decoded(method, message)
 
 
 class TikTokConnector:
@@ -75,6 +108,7 @@ class TikTokConnector:
         self.name = f"tiktok:@{self.unique_id}"
         self._web_kwargs = web_kwargs or {}
         self._client: _ReportingClient | None = None
+        self.lookup = RoomLookup(self.name)
         self.skipped = SkippedMessages()
         self.mapper: TikTokEventMapper | None = None
 
@@ -90,17 +124,20 @@ class TikTokConnector:
         return client
 
     async def is_live(self) -> bool:
+        """False only on a definite "offline"; a probe that cannot tell lets the sign server decide."""
+        if self.room_id is not None and not self.lookup.connected_once:
+            self.lookup.path("known_room_id")  # no tiktok.com request before the first connection
+            return True
         client = self._new_client()
         try:
             if self.room_id is None:
-                try:  # cache the room id: scraping the page for every reconnect gets IPs blocked
-                    self.room_id = int(await client.web.fetch_room_id_from_html(self.unique_id))
-                except UserOfflineError:
+                found = await self.lookup.find_room_id(client, self.unique_id)
+                if found is False:
                     return False
-                except Exception:
-                    log.debug("tiktok: room id from HTML failed, trying the API", exc_info=True)
-                    self.room_id = int(await client.web.fetch_room_id_from_api(self.unique_id))
-            return bool(await client.web.fetch_is_live(room_id=self.room_id))
+                if found is None:
+                    return True  # connect by user name; the sign server resolves the room
+                self.room_id = found  # cached for this session (see RoomLookup)
+            return await self.lookup.check_alive(client, self.room_id)
         finally:
             await client.web.close()
 
@@ -110,7 +147,8 @@ class TikTokConnector:
 
         def on_event(event: Any) -> None:
             # Sync handlers run inline in emission order (coroutine handlers would be reordered).
-            method = METHODS.get(type(event), type(event).__name__)
+            method = METHODS.get(type(event)) or next(
+                (m for m, cls in SELF_DECODED.items() if type(event) is cls), type(event).__name__)
             try:
                 ours = mapper.map(event)
             except MalformedMessage as exc:
@@ -120,21 +158,29 @@ class TikTokConnector:
                 log.exception("tiktok: mapping %s failed", method)
                 self.skipped.malformed_message(method, repr(exc))
                 return
-            if ours is not None:
-                sink.emit(ours)
+            for one in ours if isinstance(ours, list) else [ours] if ours is not None else []:
+                sink.emit(one)
 
-        client.add_listener(ConnectEvent, lambda _e: sink.connected())
+        def on_connect(_e: Any) -> None:
+            self.lookup.connected_once = True
+            sink.connected()
+
+        client.add_listener(ConnectEvent, on_connect)
         client.add_listener(WebsocketResponseEvent, lambda _e: sink.activity())
         for cls in MAPPED_EVENT_CLASSES:
             client.add_listener(cls, on_event)
+        if isinstance(client, _ReportingClient):
+            client.on_self_decoded = lambda _method, message: on_event(message)
         return mapper
 
     async def run(self, sink: ConnectorSink, *, reconnect: bool) -> None:
         client = self._client = self._new_client()
         self.attach(client, sink)
+        if self.room_id is None:
+            self.lookup.by_unique_id(client, self.unique_id, on_room_id=self._learned)
         try:
             # The supervisor checked liveness; history is replayed and de-duplicated upstream.
-            task = await client.start(room_id=self.room_id, fetch_live_check=False,
+            task = await client.start(room_id=self.room_id or self.lookup.PLACEHOLDER, fetch_live_check=False,
                                       process_connect_events=True)
             await task  # an abnormal close raises here; no DisconnectEvent comes (TikTokLive 7.0.1)
         finally:
@@ -143,6 +189,9 @@ class TikTokConnector:
                 await client.disconnect()
             finally:
                 await client.web.close()  # never client.close(): it needs a stopped loop
+
+    def _learned(self, room_id: int) -> None:
+        self.room_id = room_id
 
     async def stop(self) -> None:
         client = self._client

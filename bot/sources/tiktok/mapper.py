@@ -8,19 +8,27 @@ from typing import Any
 
 from TikTokLive.events import (
     CommentEvent,
+    EmoteChatEvent,
     FollowEvent,
     GiftEvent,
+    ImDeleteEvent,
     JoinEvent,
     LikeEvent,
     LiveEndEvent,
+    LivePauseEvent,
+    LiveUnpauseEvent,
     OecLiveShoppingEvent,
+    RoomPinEvent,
     RoomUserSeqEvent,
     ShareEvent,
 )
 from TikTokLive.events.proto_events import EVENT_MAPPINGS
+from TikTokLiveProto.v3.webcast.im import PinMessageActionType
+from TikTokLiveProto.v3.webcast.model.message import WebcastQuestionNewMessage
 
 from bot.events import (
     Comment,
+    CommentDeleted,
     Follow,
     Gift,
     GiftInfo,
@@ -28,6 +36,8 @@ from bot.events import (
     Like,
     LiveEnded,
     LiveEvent,
+    LivePaused,
+    LiveResumed,
     ProductPinned,
     Share,
     Viewer,
@@ -61,7 +71,17 @@ METHODS: dict[type, str] = {
     RoomUserSeqEvent: "WebcastRoomUserSeqMessage",
     OecLiveShoppingEvent: "WebcastOecLiveShoppingMessage",
     LiveEndEvent: "WebcastControlMessage",
+    LivePauseEvent: "WebcastControlMessage",
+    LiveUnpauseEvent: "WebcastControlMessage",
+    ImDeleteEvent: "WebcastImDeleteMessage",
+    EmoteChatEvent: "WebcastEmoteChatMessage",
+    RoomPinEvent: "WebcastRoomPinMessage",
 }
+# Methods TikTokLive 7.0.1 has no event class for, that we decode ourselves (connector).
+# TikTokLiveProto 0.2.2 ships no WebcastQuestionSelectedMessage; the Q&A panel sends the same
+# question body as WebcastQuestionNewMessage (common = 1, data = 2), so that class reads it.
+QUESTION_SELECTED = "WebcastQuestionSelectedMessage"
+SELF_DECODED: dict[str, type] = {QUESTION_SELECTED: WebcastQuestionNewMessage}
 MAPPED_EVENT_CLASSES: tuple[type, ...] = tuple(METHODS)
 
 _JOINED_ACTIONS = {0, 1}  # MemberMessageAction: 1 joined; 0 when the platform leaves it unset
@@ -86,16 +106,20 @@ class TikTokEventMapper:
             RoomUserSeqEvent: self._viewers,
             OecLiveShoppingEvent: self._product,
             LiveEndEvent: self._live_end,
+            LivePauseEvent: lambda e, t, m: LivePaused(t=t, msg_id=m),
+            LiveUnpauseEvent: lambda e, t, m: LiveResumed(t=t, msg_id=m),
+            ImDeleteEvent: self._deleted,
+            EmoteChatEvent: self._sticker,
+            RoomPinEvent: self._pinned,
+            WebcastQuestionNewMessage: self._selected,
         }
 
-    def map(self, event: Any) -> LiveEvent | None:
-        """Our event for `event`, or None when it carries nothing we use; raises MalformedMessage."""
+    def map(self, event: Any) -> LiveEvent | list[LiveEvent] | None:
+        """Our event(s) for `event`, or None when it carries nothing we use; raises MalformedMessage."""
         handler = self._by_class.get(type(event))
         if handler is None:
             return None
-        common = getattr(event, "common", None)
-        msg_id = str(common.msg_id) if common is not None and common.msg_id else None
-        return handler(event, self.clock(), msg_id)
+        return handler(event, self.clock(), _msg_id(event))
 
     @staticmethod
     def viewer(user: Any, identity: Any = None) -> Viewer:
@@ -167,3 +191,41 @@ class TikTokEventMapper:
 
     def _live_end(self, e: LiveEndEvent, t: float, msg_id: str | None) -> LiveEvent:
         return LiveEnded(t=t, msg_id=msg_id)
+
+    def _deleted(self, e: ImDeleteEvent, t: float, msg_id: str | None) -> list[LiveEvent]:
+        ids = tuple(str(i) for i in e.delete_msg_ids if i)
+        users = [str(u) for u in e.delete_user_ids if u]
+        if not ids and not users:
+            raise MalformedMessage("deletes nothing")
+        # One event per viewer named; the message ids ride on the first. Later ones get their own
+        # ids so the supervisor's de-duplication keeps them.
+        out: list[LiveEvent] = [CommentDeleted(t=t, msg_id=msg_id, message_ids=ids,
+                                               user_id=users[0] if users else None)]
+        out += [CommentDeleted(t=t, msg_id=f"{msg_id}-u{n}" if msg_id else None, user_id=u)
+                for n, u in enumerate(users[1:], start=1)]
+        return out
+
+    def _sticker(self, e: EmoteChatEvent, t: float, msg_id: str | None) -> LiveEvent:
+        emote = e.emote_list[0].emote_id if e.emote_list else ""
+        return Comment(t=t, msg_id=msg_id, user=self.viewer(e.user, e.user_identity), sticker=True,
+                       text="[sticker]", extra={"emote_id": emote} if emote else {})
+
+    def _pinned(self, e: RoomPinEvent, t: float, msg_id: str | None) -> LiveEvent | None:
+        chat = e.chat_message
+        if e.action == PinMessageActionType.PIN_CANCEL or chat is None or not chat.content:
+            return None  # an unpin, or a pinned gift/like banner: nothing to answer
+        extra = {"pinned_msg_id": str(chat.common.msg_id)} if chat.common and chat.common.msg_id else {}
+        return Comment(t=t, msg_id=msg_id, user=self.viewer(chat.user, chat.user_identity), text=chat.content,
+                       pinned=True, extra=extra)
+
+    def _selected(self, e: WebcastQuestionNewMessage, t: float, msg_id: str | None) -> LiveEvent:
+        q = e.data
+        if q is None or not q.content:
+            raise MalformedMessage("no question")
+        return Comment(t=t, msg_id=msg_id, user=self.viewer(q.user), text=q.content, selected=True,
+                       extra={"question_id": str(q.question_id)} if q.question_id else {})
+
+
+def _msg_id(event: Any) -> str | None:
+    common = getattr(event, "common", None)
+    return str(common.msg_id) if common is not None and common.msg_id else None
