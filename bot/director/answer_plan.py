@@ -78,6 +78,8 @@ def plan_line(waiting: list[PendingQuestion], now: float, budget: AnswerBudget,
     if not waiting:
         return []
     lead = waiting[0]
+    if lead.question.comment.sellers_choice:
+        return [[lead]]  # the seller pinned or picked it on the platform: it gets the whole line
     lead_key = _group_key(lead, model_on)
     if lead_key is None:
         if allow_open:

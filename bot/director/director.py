@@ -177,6 +177,12 @@ class Director:
         """Thank finished gift streaks: one by name with its count, or several merged in one short line."""
         streaks = self.triage.take_streaks()
         first = streaks[0]
+        names = [address(st.user, self.s.room_lang) for st in streaks]
+        if len(set(names)) < len(names):
+            # Two gifters the host would call by one name (masked viewers are all "bạn"): a merged
+            # line would sound like one person, so each is thanked on their own, with their count.
+            self.triage.finished_streaks.extend(streaks[1:])
+            streaks = streaks[:1]
         lang = self._viewer_lang(first.user.id)
         triggers = [Gift(t=st.t_last, user=st.user, streak_end=True, gift=GiftInfo(st.gift, st.count, st.diamonds))
                     for st in streaks]
