@@ -107,7 +107,8 @@ async def test_replay_honours_deletions_pauses_and_pins(tmp_path: Path) -> None:
     report = build_report(db, "last")
     answers = [r["trigger"] for r in report["replies"] if r["kind"] == "answer" and r["trigger"]]
     assert answers[0]["text"] == "giày trắng size 38 còn không?" and answers[0]["pinned"] is True
-    assert "quần jean giá bn" not in [a["text"] for a in answers]
-    assert {"áo đỏ giá bao nhiêu?", "kính râm giá sao shop?"} <= {a["text"] for a in answers}
+    answered = {tr["text"] for r in report["replies"] if r["kind"] == "answer" for tr in r["triggers"]}
+    assert {"áo đỏ giá bao nhiêu?", "kính râm giá sao shop?"} <= answered  # one line may answer both
+    assert "quần jean giá bn" not in answered
     assert report["dropped"]["deleted"] == 1
     assert summary.events["live_paused"] == 1 and summary.events["live_resumed"] == 1
