@@ -184,7 +184,7 @@ class EspeakEngine:
     takes_speed = True
 
     def __init__(self, rate: int | None = None, voices: dict[str, str] | None = None) -> None:
-        self.rate = rate  # words per minute; None keeps the voice's own
+        self.rate = rate  # words per minute at speed 1.0; None: espeak's normal 175
         self.voices = {**DEFAULT_VOICES, **(voices or {})}
         self._lib = _EspeakLibrary.shared()
         if self.voices["zh"] == "cmn" and not self.reads_hanzi("cmn"):

@@ -155,8 +155,8 @@ class RowBuilder:
             "trigger_event_id": self._event_id(trig),
             "trigger_type": trig.type if trig is not None else None,
             "trigger_user": user.to_json() if isinstance(user, Viewer) else None,
-            "trigger_text": _trigger_text(trig), "trigger_t": trig.t if trig is not None else None,
-            "text": reply.text, "sentences": list(reply.sentences), "skus": skus,
+            "trigger_text": _storable(_trigger_text(trig)), "trigger_t": trig.t if trig is not None else None,
+            "text": _storable(reply.text), "sentences": list(reply.sentences), "skus": skus,
             "t_received": plan.t_received, "t_first_audio": reply.t_first_audio, "t_done": reply.t_done,
             "latency_ms": reply.latency_ms, "llm": plan.llm, "variant": plan.variant,
             "blocked": [list(b) for b in reply.blocked], "cut": reply.cut, "compute_ms": reply.compute_ms,
@@ -169,11 +169,17 @@ class RowBuilder:
             conn.execute(insert(MentionRow), mentions)
 
 
+def _storable(text: str | None) -> str | None:
+    """A lone surrogate (JSON "\\ud800" in a replayed comment) cannot be encoded as UTF-8 and
+    would stop the writer thread for the rest of the show: it is stored as "?"."""
+    return text.encode("utf-8", "replace").decode("utf-8") if text is not None else None
+
+
 def trigger_json(ev: LiveEvent) -> dict[str, Any]:
     """An answered event as the report shows it: {"type", "user", "text", "t"} (DESIGN §2.5)."""
     user = getattr(ev, "user", None)
     out: dict[str, Any] = {"type": ev.type, "user": user.to_json() if isinstance(user, Viewer) else None,
-                           "text": _trigger_text(ev), "t": ev.t}
+                           "text": _storable(_trigger_text(ev)), "t": ev.t}
     for flag in ("pinned", "selected", "sticker"):  # the seller's own choice, marked (an extension)
         if getattr(ev, flag, False) is True:
             out[flag] = True

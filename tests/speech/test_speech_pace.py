@@ -72,9 +72,10 @@ def test_pace_is_clamped_to_busy_max(espeak: EspeakEngine, book: PromptBook) -> 
     text = "Dạ Lan ơi, áo thun đỏ basic đang giảm còn 199.000đ ạ."
     calm, busy, runaway, slow = (speaker.speak(_sentence(text, "vi", p)) for p in (1.0, 1.15, 2.0, 0.5))
     assert calm.speed == 1.2 and busy.speed == pytest.approx(1.38) and runaway.speed == busy.speed
-    # espeak varies a few samples between runs of the same text; a clamped pace is the same length.
-    assert slow.speed == calm.speed and slow.duration == pytest.approx(calm.duration, abs=0.01)
-    assert runaway.duration == pytest.approx(busy.duration, abs=0.01)
+    # espeak's length for the same text and rate varies by up to ~20 ms between calls (far less than
+    # the 13% the busy pace takes off); a clamped pace is the same length within that.
+    assert slow.speed == calm.speed and slow.duration == pytest.approx(calm.duration, abs=0.05)
+    assert runaway.duration == pytest.approx(busy.duration, abs=0.05)
     assert busy.duration / calm.duration < 0.92
 
 

@@ -109,6 +109,22 @@ def test_sqlite_is_in_wal_mode(tmp_path: Path) -> None:
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_lone_surrogate_in_a_comment_does_not_stop_the_writer(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'surrogate.db'}"
+    w = StoreWriter(url)
+    w.start_session("replay:hostile.jsonl")
+    ask = Comment(t=1.0, user=LAN, text="red shirt price \ud800?", msg_id="m1")
+    w.log_event(ask)
+    plan = ReplyPlan(id=1, kind="answer", lang="en", t_received=1.0, trigger=ask)
+    w.log_reply(SpokenReply(plan=plan, text="Lan \ud800, the red T-shirt is $12.99.", t_first_audio=1.5))
+    w.log_reply(SpokenReply(plan=ReplyPlan(id=2, kind="thanks", lang="en", t_received=2.0), text="Thanks!"))
+    w.close()
+    engine = create_store_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(select(ReplyRow.trigger_text, ReplyRow.text).order_by(ReplyRow.idx)).all()
+    assert [tuple(r) for r in rows] == [("red shirt price ??", "Lan ?, the red T-shirt is $12.99."), (None, "Thanks!")]
+
+
 _CHILD = textwrap.dedent("""
     import sys, time
     from bot.events import Like, Viewer
