@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4.1-mini"
     llm_deadline_s: float = 2.5
     tts: str = "espeak"
+    voices_dir: Path | None = Field(None, description="where `livebot voices install` puts Piper voices "
+                                    "(default: the user's cache folder, livebot/voices)")
     max_silence_s: float = Field(1.2, description="quiet this long with nobody to answer: the script goes on")
     log_format: str = Field("text", description="text | json (one JSON object per log line)")
     greeting_interval_s: float = 8.0
