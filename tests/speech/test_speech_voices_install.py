@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -138,9 +139,13 @@ def test_cut_connection_leaves_no_voice_and_the_next_run_resumes(mirror: HubMirr
     mirror.state.cut_after = None
     mirror.state.requests.clear()
     mirror.state.served = 0
-    resumed = livebot("voices", "install", VI, endpoint=mirror.endpoint, voices=voices)
+    # FORCE_COLOR makes rich treat the pipe as a terminal: the progress bar is drawn (on stderr).
+    resumed = livebot("voices", "install", VI, endpoint=mirror.endpoint, voices=voices,
+                      extra_env={"FORCE_COLOR": "1"})
     assert resumed.returncode == 0, resumed.stderr
-    assert f"resumed: {VI}" in resumed.stdout
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", resumed.stdout + resumed.stderr)
+    assert f"resumed: {VI}" in plain
+    assert f"{VI}.onnx" in plain and f"{size / 1e6:.1f}/{size / 1e6:.1f} MB" in plain
     ranges = [r for m, p, r in mirror.state.requests if p.startswith("/blobs/")]
     assert ranges == [f"bytes={kept}-"]
     assert mirror.state.served == size - kept
