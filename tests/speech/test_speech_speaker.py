@@ -246,3 +246,31 @@ def test_mid_show_failure_falls_back_for_that_sentence_only(book: PromptBook,
         engines = [speaker.speak(_sentence(t, "en", i)).engine for i, t in enumerate(["Hi.", "boom", "Bye."])]
     assert engines == ["flaky", "espeak", "flaky"]
     assert speaker.fallbacks == 1 and "cannot say boom" in caplog.text
+
+
+def test_prepare_loads_voices_before_the_first_line(book: PromptBook, tmp_path: Path,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    import json
+
+    voices = tmp_path / "voices"
+    voices.mkdir()
+    model = Path(joe.model_path())
+    (voices / "vi_VN-test-medium.onnx").symlink_to(model)
+    config = json.loads(Path(f"{model}.json").read_text(encoding="utf-8"))
+    config["language"]["family"], config["espeak"] = "vi", {"voice": "vi"}
+    (voices / "vi_VN-test-medium.onnx.json").write_text(json.dumps(config), encoding="utf-8")
+    engine = make_engine("piper", voices_dir=voices)
+    assert isinstance(engine, PiperEngine)
+    speaker = Speaker(engine, prompts=book)
+    with caplog.at_level(logging.WARNING):
+        loaded = speaker.prepare()
+        assert loaded == {"vi": "vi_VN-test-medium", "en": "joe"}
+        assert {p.name for p in engine._loaded} == {"vi_VN-test-medium.onnx", model.name}  # loaded, not at line 1
+        seg = speaker.speak(_sentence("大家好", "zh"))
+    assert seg.engine == "espeak"
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "no piper voice for language 'zh'" in warnings[0]  # said once, at start
+    assert "livebot voices install" in warnings[0]
+    t0 = time.perf_counter()
+    assert speaker.speak(_sentence("Xin chào cả nhà", "vi")).engine == "piper"
+    assert time.perf_counter() - t0 < 5.0

@@ -103,7 +103,8 @@ def test_piper_voice_breaking_mid_show_falls_back_to_espeak(tmp_path: Path) -> N
     def on_frame(show, frame) -> None:  # noqa: ANN001
         if frame.t == 15.0:  # the voice file is replaced by a corrupt one while the show runs
             voices = (prompts / "voices.yaml").read_text(encoding="utf-8")
-            (prompts / "voices.yaml").write_text(voices.replace("en: joe", f"en: {broken}"), encoding="utf-8")
+            (prompts / "voices.yaml").write_text(voices.replace("\npiper:", f"\npiper:\n  en: {broken}", 1),
+                                                 encoding="utf-8")
             switched.append(frame.t)
 
     run = run_log(tmp_path, comment_log(tmp_path, english, 40.0), tts="piper", prompts=prompts, on_frame=on_frame)
