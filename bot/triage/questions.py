@@ -31,8 +31,14 @@ def forget_after(q: Question) -> float:
 
 
 # Priority gained per second of waiting: a question that waits rises, so no kind of question starves
-# behind a stream of fresher, higher-scored ones (a size question 20 s old beats a new price question).
+# behind a stream of fresher, higher-scored ones (a size question 10 s old beats a new price question).
 AGE_GAIN_PER_S = 2.0
+# Past this wait the question's answer has been on the board for a while; in a room asking faster
+# than the voice can answer, the voice keeps up with the room (fresh questions first, seconds old)
+# and comes back to older ones ("lúc nãy Hoa hỏi…") when it catches up, instead of answering
+# everyone half a minute late.
+FRESH_S = 12.0
+AGE_DECLINE_PER_S = 0.5
 NAMED_PER_CLUSTER = 12  # askers kept by name in one cluster; the rest are counted
 
 
@@ -51,7 +57,13 @@ class PendingQuestion:
         # A crowd asking the same thing rises, and so does a question that has waited (not bait: it
         # is said only when nobody else waits, before it is forgotten).
         q = self.question
-        gain = 0.0 if q.hostile and not q.products else AGE_GAIN_PER_S * (now - self.t_first)
+        age = now - self.t_first
+        if q.hostile and not q.products:
+            gain = 0.0
+        elif age <= FRESH_S:
+            gain = AGE_GAIN_PER_S * age
+        else:
+            gain = AGE_GAIN_PER_S * FRESH_S - AGE_DECLINE_PER_S * (age - FRESH_S)
         return self.score + min(30.0, 5.0 * (self.count - 1)) + gain
 
 
