@@ -74,11 +74,13 @@ def test_flood_is_bounded_counted_and_keeps_real_questions() -> None:
     # every comment is accounted for: answered by name, waiting by name, or dropped/merged with a reason
     accounted = len(answered) + sum(len(p.comments) for p in pending) + sum(triage.dropped.values())
     assert accounted == len(comments)
-    assert triage.merged > 1000 and triage.dropped["merged"] > 1000  # the red-shirt crowd became one question
+    # The red-shirt crowd became one question; once answered, newcomers read it on the board for a while.
+    assert triage.merged + triage.dropped["answered_recently"] > 1000 and triage.dropped["merged"] > 100
     assert triage.dropped["rate_limited"] + triage.dropped["repeat"] > 1000
     assert triage.dropped["flood"] == 0  # duplicates never spent the understanding budget
     kept = real_ids & (set(answered) | waiting)
-    merged = {uid for uid in real_ids if drops.get(uid) == "merged"}
+    # merged into a crowd's question, or asking what the crowd was just told (the board shows it)
+    merged = {uid for uid in real_ids if drops.get(uid) in ("merged", "answered_recently")}
     lost = real_ids - kept - merged
     assert not lost, {uid: drops.get(uid) for uid in lost}  # none lost to flood, overflow or staleness
     assert len(kept) >= len(set(REAL_QUESTIONS)) - 2  # distinct questions each kept (a couple may cluster)

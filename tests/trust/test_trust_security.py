@@ -180,7 +180,8 @@ def test_api_key_never_reaches_logs_db_report_or_stdout(tmp_path: Path, monkeypa
 
 
 def test_api_key_from_dotenv_is_used_and_not_printed(tmp_path: Path) -> None:
-    log = _tiny_log(tmp_path, ["How much is the red shirt?", "áo đỏ giá bao nhiêu vậy shop?", "红色上衣多少钱？"])
+    # An open question goes to the model (prices are answered from the catalog without it).
+    log = _tiny_log(tmp_path, ["How much is the red shirt?", "is the tote bag good for a laptop?", "红色上衣多少钱？"])
     with FakeOpenAI() as server:
         (tmp_path / ".env").write_text(f"OPENAI_API_KEY={SECRET}\nOPENAI_BASE_URL={server.base_url}\n"
                                        "LIVEBOT_LLM_MODEL=fake-model\n", encoding="utf-8")
