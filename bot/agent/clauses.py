@@ -130,6 +130,9 @@ class ClauseWriter:
             if target is None:
                 return [self.say("deflect")]
             self.skus = [target.sku]
+            if brief:  # a busy room: the real price, said like any quick answer, and nothing else
+                price = format_money(target.selling_price, target.currency)
+                return [self.frame(target, [self.say("price_short", price=price)])]
             return [self.say("hostile_price", target)]
         if q.intent == "greeting":
             return [self.say("greeting_reply")]
@@ -255,7 +258,8 @@ class ClauseWriter:
             return [self.frame(p, [self.say("one_size_short")]), self.say("buy", p)]
         if not chart.has(size):
             return [self.frame(p, self.size_facts(p, chart, False))]
-        return [self.say("buy_size", p, prefer=("quantity",), size=size, quantity=quantity)]
+        return [self.say("buy_size", p, prefer=("quantity",), called=short_name(p, self.lang), size=size,
+                         quantity=quantity)]
 
     def sold_out_line(self, p: Product) -> str:
         alternative = self._alternative(p)

@@ -41,7 +41,7 @@ class DirectorSettings:
     brief_when_waiting: int = 1  # this many other questions waiting: answers shrink to the fact asked
     courtesy_after_answers: int = 3  # in a busy room, thanks/greetings wait for this many answer lines
     busy_questions_per_s: float = 0.1  # a room asking this fast gets brief answers even between questions
-    pitch_every_s: float = 40.0  # in a busy room, one run-of-show line at least this often (0 = never)
+    pitch_every_s: float = 60.0  # in a busy room, one run-of-show line at least this often (0 = never)
     pace_per_waiting: float = 0.04  # speaking faster by this much per waiting question (the voice bounds it)
     pace_max: float = 1.15
     model_on: bool = False  # an LLM answers open questions: those get a line of their own (it takes time)

@@ -137,7 +137,7 @@ def test_a_busy_room_still_hears_the_run_of_show(room: Room) -> None:
              "mũ bucket giá sao", "khăn lụa bao nhiêu", "bình giữ nhiệt giá?", "giày trắng giá bn", "váy hoa giá?"]
     for i, text in enumerate(texts):
         room.triage.ingest(Comment(t=1 + i * 0.1, user=Viewer(str(i), f"v{i}", "Khách"), text=text))
-    kinds = [room.director.decide(50.0 + i).plan.kind for i in range(4)]
+    kinds = [room.director.decide(70.0 + i).plan.kind for i in range(4)]  # a pitch is due once a minute
     assert kinds[:2] == ["answer", "answer"] and kinds[2] == "script" and kinds[3] == "answer"
 
 
