@@ -91,8 +91,6 @@ class TurnWriter:
                     if not text or text in seen or not self.guard.check(text, raw.lang, facts).ok:  # type: ignore[attr-defined]
                         continue
             seen.add(text)
-            if draft.max_sentences and index >= draft.max_sentences:
-                break
             filler_id = draft.filler_plan.id if raw.filler and draft.filler_plan is not None else None
             yield Sentence(reply_id=filler_id or plan.id, index=index, text=text, lang=raw.lang,
                            skus=list(plan.skus), expression=draft.expression, pace=draft.pace,

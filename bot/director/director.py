@@ -59,7 +59,6 @@ class LineDraft:
     products: list[Product] = field(default_factory=list)
     expression: str = "neutral"
     numbers: set[str] = field(default_factory=set)  # figures this line may state (gift counts, "3 others")
-    max_sentences: int = 0  # 0 = as many as the responder says; a busy room gets short answers
     clauses: list[AnswerClause] = field(default_factory=list)  # an answer line: one clause per question group
     pace: float = 1.0  # speaking-rate factor for this line (a little faster while questions wait)
     filler_plan: ReplyPlan | None = None  # the id a filler line gets if the model is late (its own entry)

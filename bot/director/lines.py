@@ -73,9 +73,6 @@ class LineWriter:
         name = product_name(product, lang) if product is not None else None
         return render_template(self.prompts, "quiet_prompt", lang, seed, product=name)
 
-    def many_asked(self, product: Product, lang: Lang, seed: int) -> str:
-        return render_template(self.prompts, "many_asked", lang, seed, product=product_name(product, lang))
-
     def disclosure(self, lang: Lang, seed: int) -> str:
         return render_template(self.prompts, "disclosure", lang, seed)
 

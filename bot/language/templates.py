@@ -71,7 +71,6 @@ SECTIONS: dict[str, SectionSpec] = {
     "thanks_purchase": _spec("name product"),
     "quiet_prompt": _spec("product"),
     "filler": _spec(""),
-    "many_asked": _spec("product", "product"),
     # Brief answers (a busy room): one short sentence of facts per product. `answer_short` is the frame,
     # the *_short fragments below are the facts it lists ("199.000đ, còn 12 cái").
     "answer_short": _brief("name product facts", "product facts"),
@@ -89,6 +88,8 @@ SECTIONS: dict[str, SectionSpec] = {
     "human_check_short": _brief("name"),
     "spec_short": _brief("name product description", "description"),
 }
+# Sections older prompt folders still have, which the host no longer says: accepted and ignored.
+RETIRED_SECTIONS: dict[str, str] = {"many_asked": "a crowd's answer names its viewers instead"}
 # Per greeting form, the placeholders its lines must use.
 GREETING_REQUIRED: dict[str, frozenset[str]] = {
     "one": frozenset({"name"}), "two": frozenset({"name1", "name2"}), "many": frozenset({"names", "others"}),
@@ -162,6 +163,10 @@ def validate_templates(data: Any, file: str, text: str | None = None) -> Templat
         raise PromptFileError(PromptProblem(file, 1, "expected sections (price:, greeting:, …) at top level"))
     out: Templates = {}
     for name, (line, node) in _key_lines(root).items():
+        if name in RETIRED_SECTIONS:
+            log.info("%s:%d: section '%s' is no longer used (%s); it is ignored", file, line, name,
+                     RETIRED_SECTIONS[name])
+            continue
         spec = SECTIONS.get(name)
         if spec is None:
             raise PromptFileError(PromptProblem(

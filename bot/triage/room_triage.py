@@ -338,13 +338,6 @@ class Triage:
             if vs is not None:
                 vs.answered_t = now
 
-    def take_streak(self) -> GiftStreak | None:
-        if not self.finished_streaks:
-            return None
-        best = max(self.finished_streaks, key=lambda s: s.value)
-        self.finished_streaks.remove(best)
-        return best
-
     def take_streaks(self) -> list[GiftStreak]:
         """Every finished streak, biggest first: thanked together in one line when they piled up."""
         out = sorted(self.finished_streaks, key=lambda s: -s.value)

@@ -61,3 +61,15 @@ def test_an_older_file_without_the_brief_sections_is_valid_and_bundled_lines_ser
     assert responder.answer(q).sentences[0] == "GIÁ quần jean xanh ống rộng 459.000đ."  # the user's line
     brief = responder.clause(q, [], brief=True, extras=False).sentences
     assert len(brief) == 1 and "459.000đ" in brief[0]  # the bundled short lines
+
+
+def test_an_older_file_with_a_retired_section_is_still_valid(tmp_path: Path) -> None:
+    # Prompt folders written before grouped answers have `many_asked`, which the host no longer says.
+    data = yaml.safe_load(BUNDLED.read_text(encoding="utf-8"))
+    data["many_asked"] = {"vi": ["Nhiều bạn hỏi về {product} nè."], "zh": ["好多朋友在问{product}。"],
+                          "en": ["Lots of you are asking about the {product}."]}
+    (tmp_path / "templates.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert check_templates_file(tmp_path / "templates.yaml") == []
+    data["many_askedd"] = data.pop("many_asked")  # a typo is still an error, with its line
+    (tmp_path / "templates.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert any("unknown section 'many_askedd'" in str(p) for p in check_templates_file(tmp_path / "templates.yaml"))
