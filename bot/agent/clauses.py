@@ -130,9 +130,8 @@ class ClauseWriter:
             if target is None:
                 return [self.say("deflect")]
             self.skus = [target.sku]
-            if brief:  # a busy room: the real price, said like any quick answer, and nothing else
-                price = format_money(target.selling_price, target.currency)
-                return [self.frame(target, [self.say("price_short", price=price)])]
+            if brief:  # a busy room: the real price in a few words, and never the baiter's name
+                return [self.say("hostile_price_short", target, called=short_name(target, lang))]
             return [self.say("hostile_price", target)]
         if q.intent == "greeting":
             return [self.say("greeting_reply")]

@@ -86,6 +86,7 @@ SECTIONS: dict[str, SectionSpec] = {
     "buy_size": _brief("name product size quantity", "product size"),
     "voucher_short": _brief("name voucher", "voucher"),
     "human_check_short": _brief("name"),
+    "hostile_price_short": _brief("product price", "product price"),
     "spec_short": _brief("name product description", "description"),
 }
 # Sections older prompt folders still have, which the host no longer says: accepted and ignored.
