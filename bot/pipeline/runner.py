@@ -152,7 +152,7 @@ def summary_table(summary: ShowSummary) -> Table:
     t.add_row("wall time", f"{summary.wall_s:.1f} s ({summary.speed:.2f}× session length)")
     t.add_row("replies", ", ".join(f"{k} {v}" for k, v in sorted(summary.replies.items())) or "none")
     if summary.latency_p50_ms is not None:
-        t.add_row("reply latency", f"p50 {summary.latency_p50_ms:.0f} ms · p95 {summary.latency_p95_ms:.0f} ms")
+        t.add_row("answer latency", f"p50 {summary.latency_p50_ms:.0f} ms · p95 {summary.latency_p95_ms:.0f} ms")
     t.add_row("events", ", ".join(f"{k} {v}" for k, v in sorted(summary.events.items())))
     t.add_row("not answered", ", ".join(f"{k} {v}" for k, v in sorted(summary.dropped.items())) or "none")
     t.add_row("render", f"{summary.render_ms_per_frame:.1f} ms/frame · dropped frames {summary.dropped_frames}")

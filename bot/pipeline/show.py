@@ -54,7 +54,7 @@ class ShowState:
     connection_detail: str = ""
     events: Counter[str] = field(default_factory=Counter)
     replies: Counter[str] = field(default_factory=Counter)
-    latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=2000))
+    latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=2000))  # answers only
     ended: bool = False
     started_wall: float = field(default_factory=time.monotonic)
 
@@ -372,7 +372,7 @@ class Show(StageHooks):
 
     def _reply_spoken(self, reply: SpokenReply) -> None:
         self.state.replies[reply.plan.kind] += 1
-        if reply.latency_ms is not None:
+        if reply.latency_ms is not None and reply.plan.kind == "answer":  # what a viewer who asked waits
             self.state.latencies_ms.append(reply.latency_ms)
         self.store.log_reply(reply)  # type: ignore[attr-defined]
 
