@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -21,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 
+from bench.bench_room import pct  # noqa: E402  (one percentile for the room and latency benches)
 from bot.config import Settings  # noqa: E402
 from bot.paths import SAMPLE_CATALOG  # noqa: E402
 from bot.pipeline.assembly import ShowOptions  # noqa: E402
@@ -36,12 +36,6 @@ QUESTIONS = ["áo đỏ giá bao nhiêu vậy shop?", "How much is the floral dr
 SPACING_S = 8.0
 
 
-def pct(values: list[float], q: int) -> float | None:
-    if not values:
-        return None
-    if len(values) == 1:
-        return round(values[0], 1)
-    return round(statistics.quantiles(values, n=100, method="inclusive")[q - 1], 1)
 
 
 def run(tmp: Path, llm: str) -> dict:
