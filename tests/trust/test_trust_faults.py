@@ -234,7 +234,8 @@ def test_broken_prompt_file_keeps_last_good_then_fixed_file_applies(tmp_path: Pa
 # ---- a hostile room -----------------------------------------------------------------------------
 
 PRIVATE = ["0912", "345 678", "13800138000", "0987654321", "555-0199", "@", "gmail", "example.com", "evil.test",
-           "wxid", "朝阳区", "/etc/passwd", "<script", "jndi", "DROP TABLE", "__import__"]
+           "wxid", "朝阳区", "/etc/passwd", "<script", "${jndi", "jndi:ldap", "DROP TABLE", "__import__"]
+# A viewer whose nickname is literally "jndi" is still greeted by it; what must never be echoed is the payload.
 
 
 def test_hostile_corpus_through_the_whole_show(tmp_path: Path) -> None:
