@@ -27,10 +27,10 @@ from bot.agent.llm import make_llm_responder  # noqa: E402
 from bot.agent.llm.persona import load_persona  # noqa: E402
 from bot.agent.llm.prompt import turn_messages  # noqa: E402
 from bot.agent.offline import OfflineResponder  # noqa: E402
-from bot.agent.responder import Question  # noqa: E402
 from bot.agent.sentences import SentenceSplitter  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.events import Comment, Viewer  # noqa: E402
+from bot.frames import Question  # noqa: E402
 from bot.paths import PROMPTS_DIR  # noqa: E402
 from bot.prompts.book import PromptBook  # noqa: E402
 from tests.fakes import agent_catalog  # noqa: E402

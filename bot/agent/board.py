@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from bot.agent.clauses import PRODUCT_INTENTS, sayable_size, sizes_text
 from bot.agent.names import display_name
-from bot.agent.responder import Question
 from bot.catalog.model import Catalog, Product
 from bot.catalog.sizes import asks_about_size, product_sizes
 from bot.events import Lang
+from bot.frames import Question
 from bot.language.money import format_money
 
 _WORDS: dict[Lang, dict[str, str]] = {

@@ -12,10 +12,10 @@ from collections.abc import Mapping
 
 from bot.agent.guard.facts_rule import SMALL_COUNT_MAX
 from bot.agent.names import description_in, display_name, short_name
-from bot.agent.responder import Question
 from bot.catalog.model import Catalog, Product
 from bot.catalog.sizes import SizeChart, asks_about_size, product_sizes
 from bot.events import Lang
+from bot.frames import Question
 from bot.language.intent import hostility
 from bot.language.money import format_money
 from bot.language.templates import Templates, placeholders, render_lines

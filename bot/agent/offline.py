@@ -13,11 +13,12 @@ from collections.abc import AsyncIterator
 from bot.agent.board import board_line
 from bot.agent.clauses import ClauseWriter
 from bot.agent.names import address_many, description_in, display_name, viewer_address
-from bot.agent.responder import Question, Reply
+from bot.agent.responder import Reply
 from bot.catalog.matching import ProductMatcher
 from bot.catalog.model import Catalog, Product
 from bot.catalog.sizes import asked_size
 from bot.events import Comment, Lang
+from bot.frames import Question
 from bot.language.detect import detect_language
 from bot.language.intent import asked_quantity, detect_intents, hostility
 from bot.language.templates import TemplateError, Templates, bundled_templates, load_templates

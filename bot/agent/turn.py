@@ -16,9 +16,9 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from bot.agent.offline import OfflineResponder, viewer_address
-from bot.agent.responder import AnswerClause, FillerText, Question, Responder
-from bot.director.director import LineDraft
+from bot.agent.responder import Responder
 from bot.events import Lang, Sentence
+from bot.frames import AnswerClause, FillerText, LineDraft, Question
 
 log = logging.getLogger(__name__)
 

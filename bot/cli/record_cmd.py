@@ -39,7 +39,7 @@ def record_command(source: str, out: Path, max_seconds: float | None = None) -> 
 
 def open_source_for_record(spec: str) -> EventSource:
     """The source a spec names, on a wall-clock session timeline (a recording is always live)."""
-    from bot.pipeline.clock import SessionClock
+    from bot.session_clock import SessionClock
     from bot.sources.spec import open_source
 
     return open_source(spec, SessionClock(realtime=True))

@@ -13,8 +13,8 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
-from bot.agent.responder import Question
 from bot.events import Comment, ScreenAnswer
+from bot.frames import Question
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot.agent.responder import AnswerClause, Question
-from bot.triage.questions import PendingQuestion
+from bot.frames import AnswerClause, Question, WaitingQuestion
 
 
 @dataclass(slots=True)
@@ -28,7 +27,7 @@ class AnswerBudget:
 _TEMPLATED = frozenset({"human_check", "greeting"})
 
 
-def _group_key(p: PendingQuestion, model_on: bool) -> tuple[str, tuple[str, ...]] | None:
+def _group_key(p: WaitingQuestion, model_on: bool) -> tuple[str, tuple[str, ...]] | None:
     """Questions about the same products in one language share a clause (any catalog intent); other quick
     questions get a clause of their own in the same line; None = an open question for the model, alone."""
     q = p.question
@@ -39,7 +38,7 @@ def _group_key(p: PendingQuestion, model_on: bool) -> tuple[str, tuple[str, ...]
     return None
 
 
-def clause_cost(items: list[PendingQuestion]) -> float:
+def clause_cost(items: list[WaitingQuestion]) -> float:
     """Roughly how long a clause takes to say, in short-fact units (~1.5 s each at a seller's pace)."""
     q = items[0].question
     asked = {i for it in items for i in it.question.asked}
@@ -50,7 +49,7 @@ def clause_cost(items: list[PendingQuestion]) -> float:
     return cost
 
 
-def _merged_question(items: list[PendingQuestion]) -> Question:
+def _merged_question(items: list[WaitingQuestion]) -> Question:
     """One question standing for several: the first asker's, with every intent any of them asked."""
     first = items[0].question
     intents: list[str] = []
@@ -68,8 +67,8 @@ def _merged_question(items: list[PendingQuestion]) -> Question:
                    others=sum(it.count for it in items) - 1)
 
 
-def plan_line(waiting: list[PendingQuestion], now: float, budget: AnswerBudget,
-              allow_open: bool = True, model_on: bool = False) -> list[list[PendingQuestion]]:
+def plan_line(waiting: list[WaitingQuestion], now: float, budget: AnswerBudget,
+              allow_open: bool = True, model_on: bool = False) -> list[list[WaitingQuestion]]:
     """Choose which waiting questions one line answers: a list of clauses, each a list of questions.
 
     The best question always leads. Open questions stand alone; quick catalog answers are gathered,
@@ -88,7 +87,7 @@ def plan_line(waiting: list[PendingQuestion], now: float, budget: AnswerBudget,
         if not quick:
             return []
         lead, lead_key = quick[0], _group_key(quick[0], model_on)
-    groups: dict[tuple[str, tuple[str, ...]], list[PendingQuestion]] = {}
+    groups: dict[tuple[str, tuple[str, ...]], list[WaitingQuestion]] = {}
     for p in waiting:
         key = _group_key(p, model_on)
         if key is None or (p is not lead and p.question.hostile and not p.question.products):
@@ -106,7 +105,7 @@ def plan_line(waiting: list[PendingQuestion], now: float, budget: AnswerBudget,
     return [clauses[0]] + sorted(clauses[1:], key=lambda c: c[0].question.lang != clauses[0][0].question.lang)
 
 
-def make_clause(items: list[PendingQuestion], now: float, *, brief: bool, extras: bool,
+def make_clause(items: list[WaitingQuestion], now: float, *, brief: bool, extras: bool,
                 budget: AnswerBudget) -> AnswerClause:
     """The clause for a group of waiting questions: every asker named (bounded), the rest counted."""
     question = items[0].question if len(items) == 1 else _merged_question(items)

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.agent.offline import split_sentences
-from bot.agent.responder import AnswerClause, Question
 from bot.catalog.model import Catalog, Product
 from bot.director.answer_plan import AnswerBudget, make_clause, plan_line
-from bot.director.controls import ModeratorCommand
 from bot.director.lines import LineWriter, address
 from bot.director.run_of_show import ShowCursor, load_show
 from bot.director.variants import VariantSchedule
 from bot.events import Comment, Gift, GiftInfo, Join, Lang, LiveEvent, ReplyKind, ReplyPlan
+from bot.frames import AnswerClause, LineDraft, ModeratorCommand, Question
 from bot.language.templates import join_names
 from bot.prompts.book import PromptBook
 from bot.triage.room_triage import Triage
@@ -47,21 +46,6 @@ class DirectorSettings:
     model_on: bool = False  # an LLM answers open questions: those get a line of their own (it takes time)
     room_lang: Lang = "vi"
     variant: str | None = None
-
-
-@dataclass(slots=True)
-class LineDraft:
-    """A decision: the plan, plus either a question for the responder or ready sentences."""
-
-    plan: ReplyPlan
-    question: Question | None = None
-    sentences: list[str] = field(default_factory=list)
-    products: list[Product] = field(default_factory=list)
-    expression: str = "neutral"
-    numbers: set[str] = field(default_factory=set)  # figures this line may state (gift counts, "3 others")
-    clauses: list[AnswerClause] = field(default_factory=list)  # an answer line: one clause per question group
-    pace: float = 1.0  # speaking-rate factor for this line (a little faster while questions wait)
-    filler_plan: ReplyPlan | None = None  # the id a filler line gets if the model is late (its own entry)
 
 
 class Director:

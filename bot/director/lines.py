@@ -7,11 +7,10 @@ import re
 
 from bot.catalog.model import Product
 from bot.events import Comment, Lang, Viewer
+from bot.frames import GiftStreak, MergedMoment
 from bot.language.money import format_money
 from bot.language.templates import render_greeting, render_template
 from bot.prompts.book import PromptBook
-from bot.triage.gift_streak import GiftStreak
-from bot.triage.room_moments import MergedMoment
 
 _FIELD = re.compile(r"\{(\w+)\}")
 

@@ -7,18 +7,18 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.agent.responder import Question
 from bot.agent.turn import TurnWriter
 from bot.catalog.model import Catalog
 from bot.config import Settings
-from bot.director.director import Director, DirectorSettings, LineDraft
+from bot.director.director import Director, DirectorSettings
 from bot.director.lines import LineWriter
 from bot.director.run_of_show import load_show
 from bot.events import Comment, Lang, Viewer
+from bot.frames import LineDraft, Question
 from bot.output.sink import StreamFormat
-from bot.pipeline.clock import SessionClock
 from bot.pipeline.show import Show
 from bot.prompts.book import PromptBook
+from bot.session_clock import SessionClock
 from bot.sources.base import SourceError
 from bot.sources.replay import ReplaySource
 from bot.sources.spec import open_source

@@ -15,8 +15,7 @@ from bot.agent.turn import TurnWriter
 from bot.avatar.renderer import AvatarRenderer, ProductCard
 from bot.catalog.model import Catalog
 from bot.director.answer_board import AnswerBoard
-from bot.director.controls import ModeratorCommand
-from bot.director.director import Director, LineDraft
+from bot.director.director import Director
 from bot.events import (
     Comment,
     CommentDeleted,
@@ -33,13 +32,14 @@ from bot.events import (
     SpokenReply,
     StageFrame,
 )
+from bot.frames import LineDraft, ModeratorCommand, ReplyEnd
 from bot.language.money import format_money
 from bot.output.fanout import OutputFanout
-from bot.pipeline.clock import SessionClock
 from bot.pipeline.ledger import ReplyLedger
 from bot.pipeline.moderation import PlatformDeletions
+from bot.session_clock import SessionClock
 from bot.sources.base import EventSource
-from bot.stage.frame_clock import FrameClock, ReplyEnd, StageHooks, StageStats
+from bot.stage.frame_clock import FrameClock, StageHooks, StageStats
 from bot.triage.room_triage import Triage
 
 log = logging.getLogger(__name__)

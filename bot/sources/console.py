@@ -23,7 +23,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import TextIO
 
-from bot.director.controls import ModeratorCommand
 from bot.events import (
     Comment,
     Follow,
@@ -39,6 +38,7 @@ from bot.events import (
     Viewer,
     ViewerCount,
 )
+from bot.frames import ModeratorCommand
 from bot.sources.bounds import bounded
 from bot.sources.eventlog import event_from_json
 

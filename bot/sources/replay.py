@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from bot.events import LiveEvent
-from bot.pipeline.clock import SessionClock
+from bot.session_clock import SessionClock
 from bot.sources.base import SourceError
 from bot.sources.eventlog import LineProblem, read_event_log
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from bot.pipeline.clock import SessionClock
+from bot.session_clock import SessionClock
 from bot.sources.base import EventSource, SourceError
 
 

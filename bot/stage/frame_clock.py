@@ -20,15 +20,9 @@ import numpy as np
 
 from bot.avatar.renderer import AvatarRenderer, AvatarState, ProductCard
 from bot.events import SpeechSegment, StageFrame
+from bot.frames import ReplyEnd
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyEnd:
-    """Marks the end of a reply in the segment queue: the reply is done when the stage reaches it."""
-
-    reply_id: int
 
 
 StageItem = SpeechSegment | ReplyEnd

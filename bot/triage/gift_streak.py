@@ -3,24 +3,9 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
 
-from bot.events import Gift, Viewer
-
-
-@dataclass(slots=True)
-class GiftStreak:
-    user: Viewer
-    gift: str
-    count: int
-    diamonds: int  # per unit
-    t_start: float
-    t_last: float
-    ended: bool = False
-
-    @property
-    def value(self) -> int:
-        return self.count * max(self.diamonds, 1)
+from bot.events import Gift
+from bot.frames import GiftStreak
 
 
 class GiftStreaks:

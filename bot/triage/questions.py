@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from bot.agent.responder import Question
 from bot.events import Comment
+from bot.frames import Question, WaitingQuestion
 
 # Base priority per intent: buying and "are you real?" first, chatter last.
 INTENT_SCORE: dict[str, float] = {
@@ -42,16 +41,10 @@ AGE_DECLINE_PER_S = 0.5
 NAMED_PER_CLUSTER = 12  # askers kept by name in one cluster; the rest are counted
 
 
-@dataclass(slots=True)
-class PendingQuestion:
-    key: str
-    question: Question
-    score: float
-    t_first: float
-    t_last: float
-    count: int = 1
-    viewer_ids: set[str] = field(default_factory=set)
-    comments: list[Comment] = field(default_factory=list)  # every asker's comment, oldest first (bounded)
+class PendingQuestion(WaitingQuestion):
+    """A waiting question as triage scores it."""
+
+    __slots__ = ()
 
     def priority(self, now: float) -> float:
         # A crowd asking the same thing rises, and so does a question that has waited (not bait: it

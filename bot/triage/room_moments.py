@@ -3,24 +3,9 @@
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
 
 from bot.events import Viewer
-
-
-@dataclass(slots=True)
-class MergedMoment:
-    """Several viewers who did the same thing: greet or thank them in one line."""
-
-    kind: str  # join | follow | share
-    viewers: list[Viewer] = field(default_factory=list)  # the first few, to be named
-    total: int = 0
-    t_first: float = 0.0
-    t_last: float = 0.0
-
-    @property
-    def others(self) -> int:
-        return max(0, self.total - len(self.viewers))
+from bot.frames import MergedMoment
 
 
 class MomentBatch:

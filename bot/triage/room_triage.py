@@ -13,7 +13,6 @@ from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from bot.agent.responder import Question
 from bot.catalog.model import Product
 from bot.events import (
     Comment,
@@ -27,9 +26,10 @@ from bot.events import (
     Share,
     Viewer,
 )
-from bot.triage.gift_streak import GiftStreak, GiftStreaks
+from bot.frames import GiftStreak, MergedMoment, Question
+from bot.triage.gift_streak import GiftStreaks
 from bot.triage.questions import INTENT_SCORE, PendingQuestion, QuestionBoard, cluster_key
-from bot.triage.room_moments import MergedMoment, MomentBatch
+from bot.triage.room_moments import MomentBatch
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from typing import Any
 from fastapi import Depends, FastAPI, Header, HTTPException
 from pydantic import BaseModel, Field
 
-from bot.director.controls import ModeratorCommand
 from bot.events import LANGS, Comment, Viewer
+from bot.frames import ModeratorCommand
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ import pytest
 
 from bot.agent.guard import SentenceGuard, facts_for
 from bot.agent.offline import OfflineResponder, address_many, build_question
-from bot.agent.responder import Question
 from bot.catalog.importer import load_catalog_file
 from bot.catalog.matching import ProductMatcher
 from bot.catalog.model import Catalog, Product
 from bot.events import Comment, Viewer
+from bot.frames import Question
 from bot.paths import PROMPTS_DIR, SAMPLE_CATALOG, SAMPLE_SESSION
 from bot.prompts.book import PromptBook
 from bot.sources.eventlog import read_event_log

@@ -17,9 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, f
 from bot.agent.guard import SentenceGuard, read_codes, read_figures  # noqa: E402
 from bot.agent.llm import LlmResponder, make_llm_responder  # noqa: E402
 from bot.agent.offline import OfflineResponder  # noqa: E402
-from bot.agent.responder import Question  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.events import Comment, Viewer  # noqa: E402
+from bot.frames import Question  # noqa: E402
 from bot.paths import PROMPTS_DIR  # noqa: E402
 from bot.prompts.book import PromptBook  # noqa: E402
 from tests.fakes import agent_catalog  # noqa: E402

@@ -12,12 +12,13 @@ import pytest
 import yaml
 
 from bot.agent.offline import OfflineResponder, build_question, display_name, viewer_address
-from bot.agent.responder import Question, Responder
+from bot.agent.responder import Responder
 from bot.catalog.importer import load_catalog_file
 from bot.catalog.matching import ProductMatcher
 from bot.catalog.model import Catalog, Product
 from bot.catalog.sizes import product_sizes
 from bot.events import Comment, Viewer
+from bot.frames import Question
 from bot.paths import PROMPTS_DIR, SAMPLE_CATALOG, SAMPLE_SESSION
 from bot.prompts.book import PromptBook
 from bot.sources.eventlog import read_event_log

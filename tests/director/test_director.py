@@ -3,8 +3,8 @@ script when quiet, moderator controls."""
 
 from __future__ import annotations
 
-from bot.director.controls import ModeratorCommand
 from bot.events import Comment, Follow, Gift, GiftInfo, Join, Viewer
+from bot.frames import ModeratorCommand
 from tests.director.conftest import Room
 
 LAN = Viewer("7001", "lan.nguyen", "Lan")

@@ -18,9 +18,9 @@ from bot.agent.guard import SentenceGuard, TurnFacts  # noqa: E402
 from bot.agent.guard.market_rules import MarketClaimRule, find_claims  # noqa: E402
 from bot.agent.llm import make_llm_responder  # noqa: E402
 from bot.agent.offline import OfflineResponder  # noqa: E402
-from bot.agent.responder import Question  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.events import Comment, Viewer  # noqa: E402
+from bot.frames import Question  # noqa: E402
 from bot.paths import PROJECT_ROOT, PROMPTS_DIR, SAMPLE_CATALOG, SAMPLE_SESSION  # noqa: E402
 from bot.prompts.book import PromptBook  # noqa: E402
 from tests.fakes import agent_catalog  # noqa: E402

@@ -17,8 +17,8 @@ from bot.agent.offline import OfflineResponder
 from bot.agent.turn import TurnWriter
 from bot.catalog.importer import load_catalog_file
 from bot.cli.main import app
-from bot.director.director import LineDraft
 from bot.events import ReplyPlan
+from bot.frames import LineDraft
 from bot.paths import PROMPTS_DIR, SAMPLE_CATALOG
 from bot.prompts.book import PromptBook, PromptFileError, parse_yaml_text
 

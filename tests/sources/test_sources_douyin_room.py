@@ -15,8 +15,8 @@ from sources_sidecar import FakeSidecar
 
 from bot.cli.record_cmd import record_command
 from bot.config import Settings
-from bot.director.controls import ModeratorCommand
 from bot.events import Comment, ConnectionHealth, Gift, Join, LiveEnded, ViewerCount
+from bot.frames import ModeratorCommand
 from bot.paths import SAMPLE_CATALOG
 from bot.pipeline.assembly import ShowOptions
 from bot.pipeline.runner import run_show_async

@@ -11,9 +11,10 @@ import pytest
 
 from bot.avatar.loader import load_avatar
 from bot.events import Sentence, SpeechSegment, StageFrame
+from bot.frames import ReplyEnd
 from bot.paths import DEFAULT_AVATAR_DIR
 from bot.speech.speaker import Speaker, make_engine
-from bot.stage.frame_clock import FrameClock, ReplyEnd, StageHooks
+from bot.stage.frame_clock import FrameClock, StageHooks
 
 FPS, SR = 25, 44100
 SPF = SR // FPS

@@ -6,9 +6,9 @@ from __future__ import annotations
 from bot.agent.llm.catalog_tools import product_facts
 from bot.agent.llm.memory import Exchange
 from bot.agent.llm.persona import Persona
-from bot.agent.responder import Question
 from bot.catalog.model import Product
 from bot.events import Lang
+from bot.frames import Question
 
 MAX_COMMENT_CHARS = 300
 _FACT_KEYS = (("list_price", "list price"), ("discount", "discount"), ("stock", "stock"), ("voucher", "voucher"))

@@ -20,12 +20,13 @@ from bot.agent.llm.catalog_tools import CatalogTools
 from bot.agent.llm.memory import RoomContext, ViewerMemory
 from bot.agent.llm.persona import Persona, load_persona
 from bot.agent.llm.prompt import turn_messages, user_text
-from bot.agent.responder import FillerText, Question, Responder
+from bot.agent.responder import Responder
 from bot.agent.sentences import SentenceSplitter
 from bot.catalog.matching import ProductMatcher
 from bot.catalog.model import Catalog, Product
 from bot.config import Settings
 from bot.events import Lang
+from bot.frames import FillerText, Question
 from bot.prompts.book import PromptBook
 
 log = logging.getLogger(__name__)
