@@ -26,8 +26,6 @@ from bot.triage.room_triage import Triage
 
 log = logging.getLogger(__name__)
 
-_ABOUT_CURRENT = frozenset({"price", "stock", "spec", "promo", "buy"})
-
 
 @dataclass(slots=True)
 class DirectorSettings:
@@ -89,13 +87,17 @@ class Director:
         elif cmd.kind in ("say", "answer"):
             self.commands.append(cmd)
 
+    def line_ended(self, t: float) -> None:
+        """The stage finished a line at t: the quiet gap before the script counts from here."""
+        self.last_line_end = t
+
     def switch_product(self, sku: str, now: float) -> None:
         product = self.catalog.get(sku)
         if product is None:
             log.warning("switch to unknown product %r ignored", sku)
             return
         self.current_sku = sku
-        self.triage.current_product = product
+        self.triage.show_product(product)
         plan = load_show(self.prompts)
         if plan is not None:
             self.cursor.jump_to(plan, sku, now)
@@ -114,14 +116,14 @@ class Director:
             self._last_disclosure_t = now
             return self._fixed("disclosure", now, [self.lines.disclosure(self.s.room_lang, self._next_id)],
                                expression="smile")
-        waiting = len(self.triage.questions) > 0
+        waiting = self.triage.questions_waiting() > 0
         big = self.triage.biggest_streak()
         if big is not None and big.value >= self.s.big_gift_value:
             return self._thanks(now)  # a big gift is thanked at once, even in a busy room
         busy_turn = not waiting or self._answers_in_a_row >= self.s.courtesy_after_answers
         if big is not None and busy_turn:
             return self._thanks(now)
-        greet_now = bool(len(self.triage.joins)) and now - self._last_greeting_t >= self.s.greeting_interval_s \
+        greet_now = self.triage.joins_waiting() > 0 and now - self._last_greeting_t >= self.s.greeting_interval_s \
             and busy_turn
         # Keep the run-of-show going in a busy room too: after two answer lines in a row, once every
         # pitch_every_s, the current product gets a line (that is what sells).
@@ -158,14 +160,11 @@ class Director:
 
     def _thanks(self, now: float) -> LineDraft:
         """Thank finished gift streaks: one by name with its count, or several merged in one short line."""
-        streaks = self.triage.take_streaks()
+        names = [address(st.user, self.s.room_lang) for st in self.triage.streaks_waiting()]
+        # Two gifters the host would call by one name (masked viewers are all "bạn"): a merged
+        # line would sound like one person, so each is thanked on their own, with their count.
+        streaks = self.triage.take_streaks(1 if len(set(names)) < len(names) else None)
         first = streaks[0]
-        names = [address(st.user, self.s.room_lang) for st in streaks]
-        if len(set(names)) < len(names):
-            # Two gifters the host would call by one name (masked viewers are all "bạn"): a merged
-            # line would sound like one person, so each is thanked on their own, with their count.
-            self.triage.finished_streaks.extend(streaks[1:])
-            streaks = streaks[:1]
         lang = self._viewer_lang(first.user.id)
         triggers = [Gift(t=st.t_last, user=st.user, streak_end=True, gift=GiftInfo(st.gift, st.count, st.diamonds))
                     for st in streaks]
@@ -185,9 +184,7 @@ class Director:
 
     def _answer_waiting(self, now: float) -> LineDraft | None:
         """One line answering as many waiting viewers as fit (see answer_plan)."""
-        waiting = self.triage.waiting_questions(now)
-        for item in waiting:
-            self._resolve_current(item.question)  # "còn size M không?" asks about the product on screen
+        waiting = self.triage.waiting_questions(now)  # "còn size M không?" asks about the product on screen
         groups = plan_line(waiting, now, self.budget, model_on=self.s.model_on)
         if not groups:
             return None
@@ -196,7 +193,7 @@ class Director:
         taken = [g for g in taken if g]
         if not taken:
             return None
-        left = len(self.triage.questions)
+        left = self.triage.questions_waiting()
         # Anyone else waiting, or several viewers in this line: only the fact asked, a short clause each.
         brief = left >= self.s.brief_when_waiting or len(taken) > 1 or sum(len(g) for g in taken) > 1 \
             or self.triage.questions_per_s(now) >= self.s.busy_questions_per_s
@@ -208,7 +205,6 @@ class Director:
             extras = not brief or (left == 0 and all(now - self._extras_t.get(sku, -1e9) >= self.budget.extras_every_s
                                                      for sku in skus))
             clause = make_clause(g, now, brief=brief, extras=extras, budget=self.budget)
-            self._resolve_current(clause.question)
             if clause.late:
                 names = list(dict.fromkeys(address(c.user, clause.lang) for c in clause.comments[:2]))
                 clause.lead = self.lines.asked_earlier(join_names(names, clause.lang), clause.lang, self._next_id)
@@ -217,14 +213,6 @@ class Director:
                     self._extras_t[sku] = now
             clauses.append(clause)
         return self._answer_clauses(clauses, now, waiting_after=left)
-
-    def _resolve_current(self, q: Question) -> None:
-        if not q.products and q.intent in _ABOUT_CURRENT and self.current_sku and not q.hostile:
-            current = self.catalog.get(self.current_sku)
-            if current is not None:
-                q.products = [current]  # "giá bao nhiêu?" in a live room means the product on screen
-        if q.current_product is None and self.current_sku:
-            q.current_product = self.catalog.get(self.current_sku)
 
     def _answer_clauses(self, clauses: list[AnswerClause], now: float, waiting_after: int = 0) -> LineDraft:
         products: list[Product] = []
@@ -249,7 +237,7 @@ class Director:
 
     def _show_product(self, product: Product, now: float) -> None:
         self.current_sku = product.sku
-        self.triage.current_product = product
+        self.triage.show_product(product)
         plan = load_show(self.prompts)
         if plan is not None:
             self.cursor.jump_to(plan, product.sku, now)
@@ -261,9 +249,8 @@ class Director:
 
     def _answer(self, q: Question, now: float) -> LineDraft:
         """Answer one question now (a moderator's /answer): a full answer, one clause."""
-        self._resolve_current(q)
         clause = AnswerClause(question=q, comments=[q.comment], others=q.others)
-        return self._answer_clauses([clause], now, waiting_after=len(self.triage.questions))
+        return self._answer_clauses([clause], now, waiting_after=self.triage.questions_waiting())
 
     def resume_later(self, draft: LineDraft, from_index: int) -> None:
         """A script line gave way to a question after sentence `from_index`: say the rest later."""
@@ -298,7 +285,7 @@ class Director:
             log.warning("show.yaml names SKU %s that is not in the catalog; line skipped", line.sku)
             return self._fixed("script", now, [self.lines.quiet_prompt(self.s.room_lang, self._next_id)])
         self.current_sku = product.sku
-        self.triage.current_product = product
+        self.triage.show_product(product)
         text = self.lines.fill_product(line.text, product, line.lang)
         # Sentence by sentence, so the line can give way to a question at a sentence end.
         draft = self._fixed("script", now, split_sentences(text, line.lang), lang=line.lang, skus=[product.sku],
@@ -311,7 +298,7 @@ class Director:
     def _moderator_line(self, cmd: ModeratorCommand, now: float) -> LineDraft:
         if cmd.kind == "answer" and cmd.comment is not None:
             from_comment: Comment = cmd.comment
-            q = self.triage.understand(from_comment, self.triage.current_product)
+            q = self.triage.question_for(from_comment)
             return self._answer(q, now)
         lang = cmd.lang or self.s.room_lang
         return self._fixed("moderator", now, [cmd.text or ""], lang=lang)
@@ -322,8 +309,7 @@ class Director:
         return self.s.disclosure_interval_s > 0 and now - self._last_disclosure_t >= self.s.disclosure_interval_s
 
     def _viewer_lang(self, viewer_id: str) -> Lang:
-        vs = self.triage.viewers.get(viewer_id)
-        return vs.lang if vs is not None and vs.lang else self.s.room_lang
+        return self.triage.viewer_lang(viewer_id) or self.s.room_lang  # type: ignore[return-value]
 
     def _plan(self, kind: ReplyKind, lang: Lang, t_received: float, **kw: object) -> ReplyPlan:
         plan = ReplyPlan(id=self._next_id, kind=kind, lang=lang, t_received=t_received, **kw)  # type: ignore[arg-type]

@@ -93,12 +93,11 @@ class Show(StageHooks):
         self._pending_line: float | None = None
         self._producer: asyncio.Task[None] | None = None
         self.stage = FrameClock(renderer, fps, sample_rate, clock.realtime, self._write, self)
-        self.triage.on_drop = self._dropped
         self.dropped_at_end = 0
         self.board = board
         self._drafts: dict[int, LineDraft] = {}  # lines on the stage that may give way (by reply id)
-        if board is not None:
-            self.triage.on_question = lambda item, c: board.question(item.key, item.question, c, self.clock.now())
+        self.triage.connect(self._dropped, None if board is None else
+                            lambda item, c: board.question(item.key, item.question, c, self.clock.now()))
 
     # -- running ----------------------------------------------------------------------------
     async def run(self) -> StageStats:
@@ -309,7 +308,7 @@ class Show(StageHooks):
         self.ledger.first_audio(reply_id, t)
 
     def reply_done(self, reply_id: int, t: float, cut: bool) -> None:
-        self.director.last_line_end = t
+        self.director.line_ended(t)
         self.ledger.done(reply_id, t, cut)
         self._drafts.pop(reply_id, None)
 
@@ -330,7 +329,7 @@ class Show(StageHooks):
 
     def should_yield(self, reply_id: int) -> bool:
         draft = self._drafts.get(reply_id)
-        return draft is not None and draft.plan.yieldable and len(self.triage.questions) > 0
+        return draft is not None and draft.plan.yieldable and self.triage.questions_waiting() > 0
 
     def reply_yielded(self, reply_id: int, next_index: int, t: float) -> None:
         draft = self._drafts.pop(reply_id, None)
@@ -384,10 +383,7 @@ class Show(StageHooks):
         self.store.log_screen(entry)  # type: ignore[attr-defined]
 
     def _close_unanswered(self) -> None:
-        while (item := self.triage.questions.take_best(self.clock.now())) is not None:
-            self.dropped_at_end += 1
-            self.triage.dropped["unanswered_at_end"] += 1
-            self._dropped(Dropped(event=item.question.comment, reason="unanswered_at_end"))
+        self.dropped_at_end += self.triage.close_unanswered(self.clock.now())
 
     @property
     def comments_seen(self) -> int:

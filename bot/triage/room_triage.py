@@ -37,6 +37,8 @@ Understand = Callable[[Comment, Product | None], Question]
 DropSink = Callable[[Dropped], None]
 QuestionSink = Callable[[PendingQuestion, Comment], None]
 
+# Intents that, naming no product, ask about the one on screen.
+_ABOUT_SCREEN = frozenset({"price", "stock", "spec", "promo", "buy"})
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
@@ -318,7 +320,49 @@ class Triage:
 
     def waiting_questions(self, now: float, limit: int = 24) -> list[PendingQuestion]:
         """The waiting questions, best first (a read-only view: take them with `take_question_key`)."""
-        return self.questions.snapshot(now, limit)
+        items = self.questions.snapshot(now, limit)
+        for item in items:
+            self._about_screen(item.question)
+        return items
+
+    def questions_waiting(self) -> int:
+        return len(self.questions)
+
+    def joins_waiting(self) -> int:
+        return len(self.joins)
+
+    def viewer_lang(self, viewer_id: str) -> str | None:
+        """The language a viewer has been writing in, if triage has seen them."""
+        vs = self.viewers.get(viewer_id)
+        return vs.lang if vs is not None else None
+
+    def show_product(self, product: Product | None) -> None:
+        """The product on screen changed: a question that names none is about it."""
+        self.current_product = product
+
+    def question_for(self, comment: Comment) -> Question:
+        """A comment understood now, outside the queue (a moderator's /answer)."""
+        return self._about_screen(self.understand(comment, self.current_product))
+
+    def _about_screen(self, q: Question) -> Question:
+        cur = self.current_product
+        if cur is not None and not q.products and q.intent in _ABOUT_SCREEN and not q.hostile:
+            q.products = [cur]  # "giá bao nhiêu?" in a live room means the product on screen
+        if q.current_product is None:
+            q.current_product = cur
+        return q
+
+    def connect(self, on_drop: DropSink | None, on_question: QuestionSink | None = None) -> None:
+        """Who hears what triage counts as dropped, and when a question starts or gains an asker."""
+        self.on_drop, self.on_question = on_drop, on_question
+
+    def close_unanswered(self, now: float) -> int:
+        """The show ended: every question still waiting is counted `unanswered_at_end`."""
+        n = 0
+        while (item := self.questions.take_best(now)) is not None:
+            n += 1
+            self._drop(item.question.comment, "unanswered_at_end")
+        return n
 
     def take_question_key(self, key: str, now: float) -> PendingQuestion | None:
         item = self.questions.take(key)
@@ -338,11 +382,17 @@ class Triage:
             if vs is not None:
                 vs.answered_t = now
 
-    def take_streaks(self) -> list[GiftStreak]:
-        """Every finished streak, biggest first: thanked together in one line when they piled up."""
-        out = sorted(self.finished_streaks, key=lambda s: -s.value)
+    def streaks_waiting(self) -> list[GiftStreak]:
+        """The finished streaks waiting to be thanked, biggest first (a read-only view)."""
+        return sorted(self.finished_streaks, key=lambda s: -s.value)
+
+    def take_streaks(self, limit: int | None = None) -> list[GiftStreak]:
+        """The finished streaks, biggest first, at most `limit` (the rest wait for the next line)."""
+        out = self.streaks_waiting()
+        taken, rest = out[:limit] if limit is not None else out, out[limit:] if limit is not None else []
         self.finished_streaks.clear()
-        return out
+        self.finished_streaks.extend(rest)
+        return taken
 
     def biggest_streak(self) -> GiftStreak | None:
         return max(self.finished_streaks, key=lambda s: s.value, default=None)

@@ -61,13 +61,13 @@ def test_join_storm_is_one_merged_greeting(room: Room) -> None:
 
 def test_quiet_room_gets_the_run_of_show_and_never_stays_silent(room: Room) -> None:
     room.director.decide(0.0)
-    room.director.last_line_end = 5.0
+    room.director.line_ended(5.0)
     assert room.director.decide(5.5) is None  # a breath between lines
     d = room.director.decide(6.5)
     assert d is not None and d.plan.kind == "script"
     kinds = []
     for i in range(8):
-        room.director.last_line_end = 10.0 + i * 5
+        room.director.line_ended(10.0 + i * 5)
         kinds.append(room.director.decide(11.5 + i * 5).plan.kind)
     assert kinds.count("script") == 8
 
@@ -112,19 +112,19 @@ def test_moderator_controls(room: Room) -> None:
 
 def test_an_interruption_is_answered_then_the_script_resumes_where_it_left_off(room: Room) -> None:
     room.director.decide(0.0)
-    room.director.last_line_end = 1.0
+    room.director.line_ended(1.0)
     first = room.director.decide(3.0)
     assert first.plan.kind == "script"
-    room.director.last_line_end = 6.0
+    room.director.line_ended(6.0)
     # a viewer asks about another product while the host presents: answered at the next sentence break
     room.triage.ingest(Comment(t=5.0, user=LAN, text="túi tote giá bao nhiêu?"))
     answer = room.director.decide(6.1)
     assert answer.plan.kind == "answer" and answer.plan.skus == ["TUI-TOTE-06"]
-    room.director.last_line_end = 9.0
+    room.director.line_ended(9.0)
     jumped = room.director.decide(10.5)
     assert jumped.plan.kind == "script" and jumped.plan.skus == ["TUI-TOTE-06"]  # the show follows the viewer
     room.director.command(ModeratorCommand("product", sku=first.plan.skus[0], t=11))
-    room.director.last_line_end = 12.0
+    room.director.line_ended(12.0)
     resumed = room.director.decide(13.5)
     assert resumed.plan.skus == first.plan.skus
     assert room.text(resumed) != room.text(first)  # the next talking point, not the first again
