@@ -88,6 +88,8 @@ SECTIONS: dict[str, SectionSpec] = {
     "human_check_short": _brief("name"),
     "hostile_price_short": _brief("product price", "product price"),
     "spec_short": _brief("name product description", "description"),
+    "card_was": _brief("price", "price"),  # words on screen, not said
+    "ai_label": _brief(""),
 }
 # Sections older prompt folders still have, which the host no longer says: accepted and ignored.
 RETIRED_SECTIONS: dict[str, str] = {"many_asked": "a crowd's answer names its viewers instead"}

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.agent.turn import TurnWriter
+from bot.avatar.product_cards import ProductCards
 from bot.catalog.model import Catalog
 from bot.config import Settings
 from bot.director.director import Director, DirectorSettings
@@ -15,6 +16,7 @@ from bot.director.lines import LineWriter
 from bot.director.run_of_show import load_show
 from bot.events import Comment, Lang, Viewer
 from bot.frames import LineDraft, Question
+from bot.language.templates import render_template
 from bot.output.sink import StreamFormat
 from bot.pipeline.show import Show
 from bot.prompts.book import PromptBook
@@ -27,7 +29,6 @@ from bot.triage.room_triage import Triage
 log = logging.getLogger(__name__)
 
 TTS_ENGINES = ("espeak", "piper", "coqui", "edge")
-AI_LABELS: dict[str, str] = {"vi": "Người dẫn AI", "zh": "AI 主播", "en": "AI host"}
 
 
 class SetupError(RuntimeError):
@@ -143,13 +144,12 @@ def build_show(opts: ShowOptions) -> Show:
     guard = SentenceGuard(prompts, offline=offline)
     guard.add_rule(MarketClaimRule(prompts))  # advertising law per market (prompts/rules/)
     responder = offline
-    pinned: list[str] = []  # products the LLM pinned; the show applies and logs them
     if opts.llm == "openai":
         from bot.agent.llm import make_llm_responder
 
         try:
             responder = make_llm_responder(s, catalog, prompts, offline, guard,
-                                           on_pin=lambda sku: pinned.append(sku))
+                                           on_pin=lambda sku: show.model_pinned(sku))  # applied between lines
         except ValueError as exc:  # no key and no server configured: a user error, one line
             raise SetupError(str(exc)) from None
     elif opts.llm != "offline":
@@ -226,12 +226,12 @@ def build_show(opts: ShowOptions) -> Show:
 
     board = AnswerBoard(board_facts, viewer_address, on_hidden=lambda e: show.screen_hidden(e))
     show = Show(source=source, clock=clock, triage=triage, director=director, turn=turn,
-                speak=speaker.speak, renderer=renderer, fanout=fanout, catalog=catalog, store=store,
-                fps=s.fps, sample_rate=s.sample_rate, label=AI_LABELS.get(room_lang, "AI host"),
+                speak=speaker.speak, renderer=renderer, fanout=fanout, store=store,
+                cards=ProductCards(catalog, prompts, room_lang,
+                                   product_images(catalog, opts.catalog.parent if opts.catalog else None)),
+                fps=s.fps, sample_rate=s.sample_rate, label=render_template(prompts, "ai_label", room_lang, 0),
                 fast_events=fast_events, resolve_pin=resolve_pin,
-                images=product_images(catalog, opts.catalog.parent if opts.catalog else None), room_lang=room_lang,
                 board=board)
-    show.pinned_by_agent = pinned
     if hasattr(source, "on_command"):
         source.on_command = show.command  # the console's moderator commands steer this show
     return show

@@ -1,5 +1,5 @@
 """The show: wires source → triage → director → agent → speech → stage clock → outputs, and the
-store beside them. Each stage owns one job; they meet only through queues and the hooks below.
+store beside them. Each stage owns one job and its state; this file only routes frames between them.
 """
 
 from __future__ import annotations
@@ -8,14 +8,14 @@ import asyncio
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.agent.turn import TurnWriter
+from bot.avatar.product_cards import ProductCards
 from bot.avatar.renderer import AvatarRenderer, ProductCard
-from bot.catalog.model import Catalog
 from bot.director.answer_board import AnswerBoard
 from bot.director.director import Director
+from bot.director.showcase import PinResolver, Showcase
 from bot.events import (
     Comment,
     CommentDeleted,
@@ -27,16 +27,15 @@ from bot.events import (
     LiveResumed,
     ProductPinned,
     ScreenAnswer,
-    Sentence,
     SpeechSegment,
     SpokenReply,
     StageFrame,
 )
-from bot.frames import LineDraft, ModeratorCommand, ReplyEnd
-from bot.language.money import format_money
+from bot.frames import ModeratorCommand
 from bot.output.fanout import OutputFanout
 from bot.pipeline.ledger import ReplyLedger
-from bot.pipeline.moderation import PlatformDeletions
+from bot.pipeline.line_producer import LineProducer, Speak
+from bot.pipeline.on_air import LinesOnAir
 from bot.session_clock import SessionClock
 from bot.sources.base import EventSource
 from bot.stage.frame_clock import FrameClock, StageHooks, StageStats
@@ -60,32 +59,24 @@ class ShowState:
 
 
 class Show(StageHooks):
+    """Routes room events to triage, moderator commands to the director, stage signals to the lines on air."""
+
     def __init__(self, *, source: EventSource, clock: SessionClock, triage: Triage, director: Director,
-                 turn: TurnWriter, speak: Callable, renderer: AvatarRenderer, fanout: OutputFanout,
-                 catalog: Catalog, store: object, fps: int, sample_rate: int, label: str = "",
-                 fast_events: list[LiveEvent] | None = None,
-                 resolve_pin: Callable[[ProductPinned], str | None] | None = None,
-                 images: dict[str, str] | None = None, room_lang: str = "vi",
+                 turn: TurnWriter, speak: Speak, renderer: AvatarRenderer, fanout: OutputFanout,
+                 cards: ProductCards, store: object, fps: int, sample_rate: int, label: str = "",
+                 fast_events: list[LiveEvent] | None = None, resolve_pin: PinResolver | None = None,
                  board: AnswerBoard | None = None) -> None:
         self.source = source
         self.clock = clock
         self.triage = triage
         self.director = director
-        self.turn = turn
-        self.speak = speak  # Sentence -> SpeechSegment, blocking
-        self.renderer = renderer
         self.fanout = fanout
-        self.catalog = catalog
+        self.cards = cards
         self.store = store
-        self.resolve_pin = resolve_pin
-        self.images = images or {}  # sku -> product image file that exists
-        self.room_lang = room_lang
-        self._cards: dict[str, ProductCard | None] = {}
-        self.pinned_by_agent: list[str] = []  # filled by the LLM's pin tool; applied between lines
+        self.board = board
         self.state = ShowState()
         self.ledger = ReplyLedger(self._reply_spoken)
-        self.deletions = PlatformDeletions()
-        self._cut_for_deletion: set[int] = set()
+        self.showcase = Showcase(director, cards.catalog, self.store.log_pin, resolve_pin)  # type: ignore[attr-defined]
         self._label = label
         self.events_q: asyncio.Queue[LiveEvent] = asyncio.Queue(maxsize=10_000)
         self._fast_events: deque[LiveEvent] | None = deque(fast_events) if fast_events is not None else None
@@ -93,9 +84,9 @@ class Show(StageHooks):
         self._pending_line: float | None = None
         self._producer: asyncio.Task[None] | None = None
         self.stage = FrameClock(renderer, fps, sample_rate, clock.realtime, self._write, self)
+        self.on_air = LinesOnAir(self.ledger, board, self._dropped, self.stage.end_after_sentence)
+        self.lines = LineProducer(director, turn, speak, self.stage, self.on_air, self.showcase, clock.now)
         self.dropped_at_end = 0
-        self.board = board
-        self._drafts: dict[int, LineDraft] = {}  # lines on the stage that may give way (by reply id)
         self.triage.connect(self._dropped, None if board is None else
                             lambda item, c: board.question(item.key, item.question, c, self.clock.now()))
 
@@ -113,7 +104,7 @@ class Show(StageHooks):
             await asyncio.gather(*(t for t in (pump, consumer, self._producer) if t is not None),
                                  return_exceptions=True)
             await self.source.close()
-            self._close_unanswered()
+            self.dropped_at_end += self.triage.close_unanswered(self.clock.now())
             if self.board is not None:
                 self.board.close(self.clock.now())
         return stats
@@ -125,11 +116,16 @@ class Show(StageHooks):
         self.stage.finish()
 
     def command(self, cmd: ModeratorCommand) -> None:
+        """A moderator's command, on the event loop's thread (see runner / control API for the hand-off)."""
         cmd.t = self.clock.now() if cmd.t == 0.0 else cmd.t
         if cmd.kind == "skip":
             self.stage.cut()
         else:
             self.director.command(cmd)
+
+    def model_pinned(self, sku: str) -> None:
+        """The model's pin tool chose a product (any thread): the showcase applies it between lines."""
+        self.showcase.model_pin(sku)
 
     async def _pump_live(self) -> None:
         try:
@@ -159,52 +155,17 @@ class Show(StageHooks):
             self._source_done = True
             self.state.ended = True
             self.stage.finish()
-            return
-        if isinstance(ev, ConnectionHealth):
+        elif isinstance(ev, ConnectionHealth):
             self.state.connection, self.state.connection_detail = str(ev.state), ev.detail
-            return
-        if isinstance(ev, CommentDeleted):
-            self._deleted(ev)
-            return
-        if isinstance(ev, LivePaused | LiveResumed):  # the seller paused the live: as a moderator's pause
+        elif isinstance(ev, CommentDeleted):  # gone from what waits, and a line answering it ends early
+            self.triage.delete(frozenset(ev.message_ids), ev.user_id)
+            self.on_air.deleted(ev)
+        elif isinstance(ev, LivePaused | LiveResumed):  # the seller paused the live: as a moderator's pause
             self.command(ModeratorCommand("pause" if isinstance(ev, LivePaused) else "resume", t=ev.t))
-            return
-        if isinstance(ev, ProductPinned):
-            sku = ev.sku if ev.sku in self.catalog else (self.resolve_pin(ev) if self.resolve_pin else None)
-            if sku is None:
-                log.warning("pinned product %s is not in the catalog; the card is not shown", ev.sku)
-                return
-            self.director.switch_product(sku, ev.t)
-            if sku != ev.sku:
-                self.store.log_pin(sku, ev.t)  # type: ignore[attr-defined] # the store logged the platform id
-            return
-        self.triage.ingest(ev)
-
-    def _deleted(self, ev: CommentDeleted) -> None:
-        """Deleted on the platform: gone from triage, and a line answering it ends at its sentence end."""
-        self.deletions.add(ev)
-        self.triage.delete(frozenset(ev.message_ids), ev.user_id)
-        if self.board is not None:
-            self.board.forget_comments(self.deletions.covers, ev.t)
-        for rid in self.ledger.open_ids:
-            plan = self.ledger.plan(rid)
-            if plan is None or rid in self._cut_for_deletion:
-                continue
-            gone = [tr for tr in plan.triggers if self.deletions.covers(tr)]
-            for tr in gone:
-                self._dropped(Dropped(event=tr, reason="deleted"))
-            if gone and len(gone) == len(plan.triggers):
-                self._cut_for_deletion.add(rid)
-                log.info("reply %d answers a comment deleted on the platform; it ends at this sentence", rid)
-                self.stage.end_after_sentence(rid)
-
-    def _deleted_sentence(self, draft: LineDraft, s: Sentence) -> bool:
-        """A sentence only for comments the platform deleted (a clause whose askers are all gone)."""
-        clauses = [c for c in draft.clauses if set(c.keys) & set(s.answers)]
-        if clauses:
-            return all(self.deletions.covers(cm) for c in clauses for cm in c.comments)
-        triggers = draft.plan.triggers
-        return bool(triggers) and all(self.deletions.covers(tr) for tr in triggers)
+        elif isinstance(ev, ProductPinned):
+            self.showcase.platform_pin(ev)
+        else:
+            self.triage.ingest(ev)
 
     # -- stage hooks ------------------------------------------------------------------------
     async def before_frame(self, t: float) -> None:
@@ -220,119 +181,30 @@ class Show(StageHooks):
 
     def wants_line(self, t_free: float) -> None:
         if self.clock.realtime:
-            self._producer = asyncio.create_task(self._produce(t_free), name="line")
+            self._producer = asyncio.create_task(self.lines.produce(t_free), name="line")
         else:
             self._pending_line = t_free
 
     async def line_ready(self) -> None:
         if self._pending_line is not None:
             t_free, self._pending_line = self._pending_line, None
-            await self._produce(t_free)
-
-    async def _produce(self, t_free: float) -> None:
-        """Decide one line and push its audio to the stage, sentence by sentence."""
-        try:
-            await self._produce_line(t_free)
-        except Exception:  # one line that cannot be made must not stop the show; the next one may
-            log.exception("could not produce a line at t=%.2f; the show goes on", t_free)
-        finally:
-            self.stage.line_answered()
-
-    def _apply_agent_pins(self) -> None:
-        """The LLM pinned a product: the card switches and the store logs the pin, as a moderator would."""
-        while self.pinned_by_agent:
-            sku = self.pinned_by_agent.pop(0)
-            if sku in self.catalog:
-                t = self.clock.now()
-                self.director.switch_product(sku, t)
-                self.store.log_pin(sku, t)  # type: ignore[attr-defined]
-                log.info("agent pinned %s to the showcase", sku)
-
-    async def _produce_line(self, t_free: float) -> None:
-        self._apply_agent_pins()
-        draft = self.director.decide(max(t_free, self.clock.now()))
-        if draft is None:
-            return
-        plan = draft.plan
-        self.ledger.open(plan)
-        self._drafts[plan.id] = draft
-        t0 = time.perf_counter()
-        sentences: asyncio.Queue = asyncio.Queue(maxsize=2)  # the agent runs at most two sentences ahead
-        spoken = 0
-
-        async def write() -> None:
-            try:
-                async for s in self.turn.sentences(draft, lambda text, why: self.ledger.block(plan.id, text, why)):
-                    await sentences.put(s)
-            finally:
-                await sentences.put(None)
-
-        async def voice() -> None:
-            nonlocal spoken
-            while (s := await sentences.get()) is not None:
-                if self._deleted_sentence(draft, s):
-                    continue  # deleted while this line was being written: that part is not said
-                try:
-                    seg = await asyncio.to_thread(self.speak, s)
-                except Exception as exc:  # even the fallback voice failed: skip the sentence, not the show
-                    log.error("speech failed for a sentence of reply %d: %s", plan.id, exc)
-                    continue
-                if s.filler and draft.filler_plan is not None:
-                    # The model is late: the filler is its own line, and the answer follows it.
-                    fp = draft.filler_plan
-                    self.ledger.open(fp)
-                    self.ledger.compute_ms(fp.id, (time.perf_counter() - t0) * 1000)
-                    self.stage.push(seg)
-                    self.stage.push(ReplyEnd(fp.id))
-                    continue
-                if spoken == 0:
-                    self.ledger.compute_ms(plan.id, (time.perf_counter() - t0) * 1000)
-                self.stage.push(seg)
-                spoken += 1
-
-        speaker = asyncio.create_task(voice())
-        try:
-            await write()
-            await speaker
-        finally:
-            if not speaker.done():
-                speaker.cancel()
-            # Whatever happened, a reply that reached the stage is closed there, so the host moves on.
-            if spoken:
-                self.stage.push(ReplyEnd(plan.id))
-            else:
-                self.ledger.discard(plan.id)
-            self._apply_agent_pins()
+            await self.lines.produce(t_free)
 
     def first_audio(self, reply_id: int, t: float) -> None:
         self.ledger.first_audio(reply_id, t)
 
     def reply_done(self, reply_id: int, t: float, cut: bool) -> None:
         self.director.line_ended(t)
-        self.ledger.done(reply_id, t, cut)
-        self._drafts.pop(reply_id, None)
+        self.on_air.done(reply_id, t, cut)
 
     def segment_started(self, segment: SpeechSegment, t: float) -> None:
-        # A reply's text is what was said: sentences join it as they start playing, not when made,
-        # so a line cut or giving way lists only what viewers heard.
-        self.ledger.add_sentence(segment.sentence.reply_id, segment.sentence.text, segment.sentence.skus)
-        keys = segment.sentence.answers
-        if not keys:
-            return
-        if self.board is not None:
-            self.board.voiced(keys, t)
-        draft = self._drafts.get(segment.sentence.reply_id)
-        if draft is not None:
-            for clause in draft.clauses:
-                if set(clause.keys) & set(keys):
-                    self.ledger.heard(draft.plan.id, clause.comments, t)
+        self.on_air.segment_started(segment, t)
 
     def should_yield(self, reply_id: int) -> bool:
-        draft = self._drafts.get(reply_id)
-        return draft is not None and draft.plan.yieldable and self.triage.questions_waiting() > 0
+        return self.on_air.yieldable(reply_id) and self.triage.questions_waiting() > 0
 
     def reply_yielded(self, reply_id: int, next_index: int, t: float) -> None:
-        draft = self._drafts.pop(reply_id, None)
+        draft = self.on_air.gave_way(reply_id)
         if draft is not None:
             log.info("reply %d gave way to a waiting question after sentence %d", reply_id, next_index)
             self.director.resume_later(draft, next_index)
@@ -341,23 +213,7 @@ class Show(StageHooks):
         return self.board.lines(t) if self.board is not None else ()
 
     def card_for(self, sku: str | None) -> ProductCard | None:
-        if sku is None:
-            return None
-        if sku not in self._cards:  # called every frame: build each card once (the catalog is fixed per show)
-            self._cards[sku] = self._make_card(sku)
-        return self._cards[sku]
-
-    def _make_card(self, sku: str) -> ProductCard | None:
-        p = self.catalog.get(sku)
-        if p is None:
-            return None
-        price = format_money(p.price, p.currency)
-        if p.promo_price is None:
-            return ProductCard(p.sku, p.name, price, "", self.images.get(p.sku, ""))
-        # The price a viewer pays now is the big one; the list price goes in the badge.
-        was = {"vi": "Giá gốc", "zh": "原价", "en": "Was"}.get(self.room_lang, "Was")
-        return ProductCard(p.sku, p.name, format_money(p.promo_price, p.currency), f"{was} {price}",
-                           self.images.get(p.sku, ""))
+        return self.cards.card(sku)
 
     def current_sku(self) -> str | None:
         return self.director.current_sku
@@ -381,9 +237,6 @@ class Show(StageHooks):
     def screen_hidden(self, entry: ScreenAnswer) -> None:
         """An on-screen answer went off the board: the report lists it (DESIGN §2.7 `screen`)."""
         self.store.log_screen(entry)  # type: ignore[attr-defined]
-
-    def _close_unanswered(self) -> None:
-        self.dropped_at_end += self.triage.close_unanswered(self.clock.now())
 
     @property
     def comments_seen(self) -> int:

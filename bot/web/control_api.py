@@ -104,7 +104,7 @@ def create_control_app(show: Any, token: str | None = None) -> FastAPI:
 
     @app.post("/control/product", dependencies=guarded)
     def product(body: ProductBody) -> dict[str, Any]:
-        if show.catalog.get(body.sku) is None:
+        if show.cards.catalog.get(body.sku) is None:
             raise HTTPException(status_code=404, detail=f"unknown sku {body.sku}")
         return send(ModeratorCommand("product", sku=body.sku))
 

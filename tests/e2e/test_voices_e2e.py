@@ -33,7 +33,7 @@ def test_piper_voice_drives_the_mouth(tmp_path: Path, pace: float) -> None:
     frames: list[tuple[bool, str, float]] = []
 
     def tap(show) -> None:  # noqa: ANN001
-        speak, write = show.speak, show.stage.write
+        speak, write = show.lines.speak, show.stage.write
 
         def spoken(sentence):  # noqa: ANN001, ANN202
             sentence.pace = pace  # what the director sets while questions wait
@@ -46,7 +46,7 @@ def test_piper_voice_drives_the_mouth(tmp_path: Path, pace: float) -> None:
             frames.append((frame.speaking, frame.viseme, float(np.abs(frame.audio).mean())))
             await write(frame)
 
-        show.speak, show.stage.write = spoken, tapped
+        show.lines.speak, show.stage.write = spoken, tapped
 
     settings = Settings(prompts=Path("prompts"))
     opts = ShowOptions(source=f"replay:{log}", catalog=SAMPLE_CATALOG, outputs=[str(tmp_path / "en.mp4")],
@@ -95,7 +95,7 @@ def test_installed_vietnamese_and_chinese_voices_drive_the_mouth(tmp_path: Path,
     frames: list[tuple[bool, str, float]] = []
 
     def tap(show) -> None:  # noqa: ANN001
-        speak, write = show.speak, show.stage.write
+        speak, write = show.lines.speak, show.stage.write
 
         def spoken_with(sentence):  # noqa: ANN001, ANN202
             seg = speak(sentence)
@@ -106,7 +106,7 @@ def test_installed_vietnamese_and_chinese_voices_drive_the_mouth(tmp_path: Path,
             frames.append((frame.speaking, frame.viseme, float(np.abs(frame.audio).mean())))
             await write(frame)
 
-        show.speak, show.stage.write = spoken_with, tapped
+        show.lines.speak, show.stage.write = spoken_with, tapped
 
     settings = Settings(prompts=Path("prompts"))
     opts = ShowOptions(source=f"replay:{log}", catalog=SAMPLE_CATALOG, outputs=[str(tmp_path / "vizh.mp4")],

@@ -75,7 +75,7 @@ def run_log(tmp: Path, log: Path, *, llm: str = "offline", tts: str = "espeak", 
 
     def tap(show: Any) -> None:
         real_write = show.stage.write
-        real_speak = show.speak
+        real_speak = show.lines.speak
 
         def speak(sentence: Any) -> Any:
             seg = real_speak(sentence)
@@ -91,7 +91,7 @@ def run_log(tmp: Path, log: Path, *, llm: str = "offline", tts: str = "espeak", 
                 on_frame(show, frame)
             await real_write(frame)
 
-        show.speak = speak
+        show.lines.speak = speak
         show.stage.write = write
 
     opts = ShowOptions(source=f"replay:{log}", catalog=SAMPLE_CATALOG, outputs=outputs or ["none"], llm=llm, tts=tts,
