@@ -57,7 +57,7 @@ def create_control_app(show: Any, token: str | None = None) -> FastAPI:
     """Routes: GET /status, POST /control/{pause,resume,skip,say,answer,block,product}."""
     app = FastAPI(title="livebot control", docs_url=None, redoc_url=None)
 
-    def auth(authorization: str | None = Header(default=None)) -> None:
+    async def auth(authorization: str | None = Header(default=None)) -> None:
         if token is None:
             return
         given = (authorization or "").removeprefix("Bearer ").strip()
@@ -68,42 +68,44 @@ def create_control_app(show: Any, token: str | None = None) -> FastAPI:
 
     @app.get("/status", dependencies=guarded)
     @app.get("/control/status", dependencies=guarded)
-    def status() -> dict[str, Any]:
+    async def status() -> dict[str, Any]:
         return show_status(show)
 
+    # Every handler is `async def`: FastAPI runs it on the show's event loop (uvicorn serves inside it), so
+    # a command reaches the director on the loop's thread, never from a worker thread mid-decision.
     def send(cmd: ModeratorCommand) -> dict[str, Any]:
         show.command(cmd)
         return {"ok": True, "command": cmd.kind}
 
     @app.post("/control/pause", dependencies=guarded)
-    def pause() -> dict[str, Any]:
+    async def pause() -> dict[str, Any]:
         return send(ModeratorCommand("pause"))
 
     @app.post("/control/resume", dependencies=guarded)
-    def resume() -> dict[str, Any]:
+    async def resume() -> dict[str, Any]:
         return send(ModeratorCommand("resume"))
 
     @app.post("/control/skip", dependencies=guarded)
-    def skip() -> dict[str, Any]:
+    async def skip() -> dict[str, Any]:
         return send(ModeratorCommand("skip"))
 
     @app.post("/control/say", dependencies=guarded)
-    def say(body: SayBody) -> dict[str, Any]:
+    async def say(body: SayBody) -> dict[str, Any]:
         lang = body.lang if body.lang in LANGS else None
         return send(ModeratorCommand("say", text=body.text, lang=lang))  # type: ignore[arg-type]
 
     @app.post("/control/answer", dependencies=guarded)
-    def answer(body: AnswerBody) -> dict[str, Any]:
+    async def answer(body: AnswerBody) -> dict[str, Any]:
         comment = Comment(t=show.clock.now(), user=Viewer(body.viewer_id, body.viewer_id, body.nickname),
                           text=body.text)
         return send(ModeratorCommand("answer", comment=comment))
 
     @app.post("/control/block", dependencies=guarded)
-    def block(body: BlockBody) -> dict[str, Any]:
+    async def block(body: BlockBody) -> dict[str, Any]:
         return send(ModeratorCommand("block", viewer_id=body.viewer_id))
 
     @app.post("/control/product", dependencies=guarded)
-    def product(body: ProductBody) -> dict[str, Any]:
+    async def product(body: ProductBody) -> dict[str, Any]:
         if show.cards.catalog.get(body.sku) is None:
             raise HTTPException(status_code=404, detail=f"unknown sku {body.sku}")
         return send(ModeratorCommand("product", sku=body.sku))
