@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from bot.avatar.renderer import AvatarRenderer
-from bot.avatar.spec import AvatarError, parse_sprite_spec, read_toml
+from bot.avatar.avatar_spec import AvatarError, parse_sprite_spec, read_toml
+from bot.avatar.render_contract import AvatarRenderer
 
 __all__ = ["AvatarError", "load_avatar"]
 

@@ -15,11 +15,11 @@ import random
 import numpy as np
 from PIL import Image
 
+from bot.avatar.avatar_spec import AvatarError, SpriteSpec
 from bot.avatar.font_book import FontBook
-from bot.avatar.overlay import OverlayPainter
+from bot.avatar.overlay_painter import OverlayPainter
 from bot.avatar.patch import Patch, scaled
-from bot.avatar.renderer import AvatarState
-from bot.avatar.spec import AvatarError, SpriteSpec
+from bot.avatar.render_contract import AvatarState
 from bot.avatar.visemes import MOUTH_SHAPES, REST, VisemeTrack
 from bot.events import SpeechSegment
 

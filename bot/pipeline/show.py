@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.agent.turn import TurnWriter
-from bot.avatar.renderer import AvatarRenderer, ProductCard
+from bot.avatar.render_contract import AvatarRenderer, ProductCard
 from bot.catalog.model import Catalog
 from bot.director.answer_board import AnswerBoard
 from bot.director.controls import ModeratorCommand

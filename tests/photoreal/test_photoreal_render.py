@@ -11,11 +11,11 @@ from conftest import STAGE_H, STAGE_W
 
 pytest.importorskip("torch", reason="torch (the neural extra) is not installed")
 
+from bot.avatar.avatar_spec import LayoutSpec  # noqa: E402
 from bot.avatar.photoreal import PhotorealError, load_photoreal, prepare_avatar  # noqa: E402
 from bot.avatar.photoreal.mel import resample  # noqa: E402
-from bot.avatar.photoreal.renderer import PhotorealAvatar  # noqa: E402
-from bot.avatar.renderer import AvatarRenderer, AvatarState  # noqa: E402
-from bot.avatar.spec import LayoutSpec  # noqa: E402
+from bot.avatar.photoreal.photoreal_renderer import PhotorealAvatar  # noqa: E402
+from bot.avatar.render_contract import AvatarRenderer, AvatarState  # noqa: E402
 from bot.events import Sentence, SpeechSegment  # noqa: E402
 from bot.speech.espeak import EspeakEngine  # noqa: E402
 

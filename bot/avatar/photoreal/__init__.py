@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from bot.avatar.photoreal.errors import AvatarPrepareError, PhotorealError
 
 if TYPE_CHECKING:
+    from bot.avatar.photoreal.photoreal_renderer import PhotorealAvatar
     from bot.avatar.photoreal.prepare import PreparedSummary
-    from bot.avatar.photoreal.renderer import PhotorealAvatar
 
 __all__ = ["AvatarPrepareError", "PhotorealError", "load_photoreal", "prepare_avatar"]
 

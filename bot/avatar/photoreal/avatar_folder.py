@@ -118,7 +118,7 @@ def load_prepared(folder: Path, width: int | None = None, height: int | None = N
 def load_photoreal(folder: Path, width: int, height: int, fps: int):  # -> PhotorealAvatar
     """Build the photoreal renderer from a prepared folder; needs torch and the checkpoint it names."""
     from bot.avatar.photoreal.lip_sync import LipSyncModel
-    from bot.avatar.photoreal.renderer import PhotorealAvatar
+    from bot.avatar.photoreal.photoreal_renderer import PhotorealAvatar
 
     folder = Path(folder)
     prepared = load_prepared(folder, width, height)

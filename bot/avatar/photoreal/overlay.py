@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from bot.avatar.font_book import FontBook
-from bot.avatar.renderer import AvatarState
+from bot.avatar.render_contract import AvatarState
 
 
 @lru_cache(maxsize=1)

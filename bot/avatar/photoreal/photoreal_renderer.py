@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bot.avatar.avatar_spec import LayoutSpec
 from bot.avatar.font_book import FontBook
-from bot.avatar.overlay import OverlayPainter
+from bot.avatar.overlay_painter import OverlayPainter
 from bot.avatar.photoreal.avatar_folder import PreparedAvatar
 from bot.avatar.photoreal.lip_sync import LipSyncModel
 from bot.avatar.photoreal.mel import mel_window, melspectrogram
 from bot.avatar.photoreal.overlay import draw_overlays
-from bot.avatar.renderer import AvatarState
-from bot.avatar.spec import LayoutSpec
+from bot.avatar.render_contract import AvatarState
 from bot.events import SpeechSegment
 
 logger = logging.getLogger(__name__)

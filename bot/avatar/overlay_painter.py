@@ -12,10 +12,10 @@ from collections.abc import Callable, Hashable
 
 from PIL import Image, ImageDraw, ImageFilter
 
+from bot.avatar.avatar_spec import LayoutSpec
 from bot.avatar.font_book import FontBook, is_cjk
 from bot.avatar.patch import Patch
-from bot.avatar.renderer import ProductCard
-from bot.avatar.spec import LayoutSpec
+from bot.avatar.render_contract import ProductCard
 
 log = logging.getLogger(__name__)
 
