@@ -184,12 +184,5 @@ class SpriteAvatar:
         self._head(expression, self.eyes_at(state.t)).blit(frame, dx, dy)
         mouth_set = self.spec.expressions[expression].mouth
         self._mouths[(mouth_set, self.viseme_at(state))].blit(frame, dx, dy)
-        if state.product is not None:
-            self.overlays.card(state.product).blit(frame)
-        if state.board:
-            self.overlays.board(state.board).blit(frame)
-        if state.caption:
-            self.overlays.caption(state.caption).blit(frame)
-        if state.label:
-            self.overlays.label(state.label).blit(frame)
+        self.overlays.paint(frame, state)
         return frame

@@ -14,7 +14,6 @@ from bot.avatar.overlay_painter import OverlayPainter
 from bot.avatar.photoreal.avatar_folder import PreparedAvatar
 from bot.avatar.photoreal.lip_sync import LipSyncModel
 from bot.avatar.photoreal.mel import mel_window, melspectrogram
-from bot.avatar.photoreal.overlay import draw_overlays
 from bot.avatar.render_contract import AvatarState
 from bot.events import SpeechSegment
 
@@ -58,8 +57,9 @@ class PhotorealAvatar:
         self.batch = max(1, batch)
         self.generated_frames = 0  # how many faces went through the network (tests, bench)
         self._current: _SegmentCache | None = None
-        # The answer board is drawn by the sprite's painter: same fonts (Chinese included), same layout.
-        self._board = OverlayPainter(width, height, LayoutSpec(), FontBook(), width / 720)
+        # The sprite's painter and layout (scaled from the 720-wide canvas): one product card, caption and
+        # board on every avatar, with the same fonts and the same clearance of TikTok's own UI.
+        self.overlays = OverlayPainter(width, height, LayoutSpec(), FontBook(), width / 720)
 
     def segment_frame(self, state: AvatarState) -> int | None:
         """Index of this frame inside the spoken segment (frame i ↔ audio slice i), None when silent."""
@@ -117,11 +117,7 @@ class PhotorealAvatar:
         else:
             face = self._generated_face(state, seg_frame, loop_idx)
             image = self._blend(frame, self.prepared.boxes[loop_idx], face)
-        image = draw_overlays(image, state)
-        if state.board:
-            if not image.flags.writeable or image is frame:
-                image = image.copy()
-            self._board.board(state.board).blit(image)
+        self.overlays.paint(image, state)  # both branches above made a fresh copy: the clip stays clean
         return image
 
     def viseme_at(self, state: AvatarState) -> str:
