@@ -1,17 +1,22 @@
-"""PhotorealAvatar: the idle clip of the seller with a Wav2Lip-generated mouth while the host speaks."""
+"""PhotorealAvatar: the idle clip of the seller with a Wav2Lip-generated mouth while the host speaks.
+
+`load_photoreal` builds one from a prepared avatar folder and the checkpoint its avatar.toml names.
+"""
 
 from __future__ import annotations
 
 import logging
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from bot.avatar.avatar_spec import LayoutSpec
 from bot.avatar.font_book import FontBook
 from bot.avatar.overlay_painter import OverlayPainter
-from bot.avatar.photoreal.avatar_folder import PreparedAvatar
+from bot.avatar.photoreal.avatar_folder import PreparedAvatar, load_prepared
+from bot.avatar.photoreal.errors import PhotorealError
 from bot.avatar.photoreal.lip_sync import LipSyncModel
 from bot.avatar.photoreal.mel import mel_window, melspectrogram
 from bot.avatar.render_contract import AvatarState
@@ -134,3 +139,28 @@ class PhotorealAvatar:
             if rms < level:
                 return shape
         return "D"
+
+
+def load_photoreal(folder: Path, width: int, height: int, fps: int) -> PhotorealAvatar:
+    """Build the photoreal renderer from a prepared folder; needs torch and the checkpoint it names."""
+    folder = Path(folder)
+    prepared = load_prepared(folder, width, height)
+    settings = prepared.settings
+    if "checkpoint" not in settings:
+        raise PhotorealError(
+            f"{folder / 'avatar.toml'}: set checkpoint = \"/path/to/wav2lip_gan.pth\" "
+            "(a Wav2Lip-compatible generator you supply; see docs/photoreal.md)"
+        )
+    checkpoint = Path(str(settings["checkpoint"])).expanduser()
+    if not checkpoint.is_absolute():
+        checkpoint = folder / checkpoint
+    if prepared.fps != fps:
+        logger.warning("avatar %s was prepared at %d fps, stage runs %d fps", folder, prepared.fps, fps)
+    model = LipSyncModel.from_checkpoint(
+        checkpoint,
+        device=str(settings.get("device", "auto")),
+        precision=str(settings.get("precision", "auto")),
+        trusted=bool(settings.get("trusted_checkpoint", False)),
+    )
+    batch = int(settings.get("batch", 8))
+    return PhotorealAvatar(prepared, model, width=width, height=height, fps=fps, batch=batch)
