@@ -23,14 +23,14 @@ demo: $(VENV)/.core
 	$(BIN)/livebot demo --out demo.mp4
 
 test: $(VENV)/.test
-	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff check bot tests bench tools
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.test
 	$(BIN)/python bench/run_all.py
 
 lint: $(VENV)/.test
-	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff check bot tests bench tools
 
 clean:
 	rm -rf $(VENV) demo.mp4 livebot-demo.db bench/out

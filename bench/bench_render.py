@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.avatar.loader import load_avatar  # noqa: E402
-from bot.avatar.renderer import AvatarState, ProductCard  # noqa: E402
+from bot.avatar.render_contract import AvatarState, ProductCard  # noqa: E402
 from bot.events import Sentence, SpeechSegment  # noqa: E402
 from bot.paths import DEFAULT_AVATAR_DIR  # noqa: E402
 from bot.speech.espeak import EspeakEngine  # noqa: E402

@@ -5,8 +5,9 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from bot.avatar.renderer import AvatarRenderer
-from bot.avatar.spec import AvatarError, parse_sprite_spec, read_toml
+from bot.avatar.avatar_spec import AvatarError, parse_sprite_spec, read_toml
+from bot.avatar.render_contract import AvatarRenderer
+from bot.avatar.sprite import SpriteAvatar
 
 __all__ = ["AvatarError", "load_avatar"]
 
@@ -19,12 +20,10 @@ def load_avatar(folder: Path, width: int = 720, height: int = 1280, fps: int = 2
     data = read_toml(folder / "avatar.toml")
     kind = data.get("kind", "sprite")
     if kind == "sprite":
-        from bot.avatar.sprite import SpriteAvatar
-
         spec = parse_sprite_spec(folder, data)
         return SpriteAvatar(spec, width=width, height=height, fps=fps)
     if kind == "photoreal":
-        try:
+        try:  # by name at call time: the photoreal package may be left out of an install
             photoreal = importlib.import_module("bot.avatar.photoreal")
             load_photoreal = photoreal.load_photoreal
         except (ImportError, AttributeError) as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.avatar.renderer import ProductCard
+from bot.avatar.render_contract import ProductCard
 from bot.catalog.model import Catalog
 from bot.events import Lang
 from bot.language.money import format_money

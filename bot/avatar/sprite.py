@@ -15,11 +15,11 @@ import random
 import numpy as np
 from PIL import Image
 
+from bot.avatar.avatar_spec import AvatarError, SpriteSpec
 from bot.avatar.font_book import FontBook
-from bot.avatar.overlay import OverlayPainter
+from bot.avatar.overlay_painter import OverlayPainter
 from bot.avatar.patch import Patch, scaled
-from bot.avatar.renderer import AvatarState
-from bot.avatar.spec import AvatarError, SpriteSpec
+from bot.avatar.render_contract import AvatarState
 from bot.avatar.visemes import MOUTH_SHAPES, REST, VisemeTrack
 from bot.events import SpeechSegment
 
@@ -184,12 +184,5 @@ class SpriteAvatar:
         self._head(expression, self.eyes_at(state.t)).blit(frame, dx, dy)
         mouth_set = self.spec.expressions[expression].mouth
         self._mouths[(mouth_set, self.viseme_at(state))].blit(frame, dx, dy)
-        if state.product is not None:
-            self.overlays.card(state.product).blit(frame)
-        if state.board:
-            self.overlays.board(state.board).blit(frame)
-        if state.caption:
-            self.overlays.caption(state.caption).blit(frame)
-        if state.label:
-            self.overlays.label(state.label).blit(frame)
+        self.overlays.paint(frame, state)
         return frame

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from bot.agent.turn import TurnWriter
 from bot.avatar.product_cards import ProductCards
-from bot.avatar.renderer import AvatarRenderer, ProductCard
+from bot.avatar.render_contract import AvatarRenderer, ProductCard
 from bot.director.answer_board import AnswerBoard
 from bot.director.director import Director
 from bot.director.showcase import PinResolver, Showcase

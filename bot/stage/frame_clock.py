@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.avatar.renderer import AvatarRenderer, AvatarState, ProductCard
+from bot.avatar.render_contract import AvatarRenderer, AvatarState, ProductCard
 from bot.events import SpeechSegment, StageFrame
 from bot.frames import ReplyEnd
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bot.avatar.loader import load_avatar
-from bot.avatar.renderer import AvatarRenderer, AvatarState, ProductCard
+from bot.avatar.render_contract import AvatarRenderer, AvatarState, ProductCard
 from bot.avatar.sprite import SpriteAvatar
 from bot.events import PhonemeTiming, Sentence, SpeechSegment
 from bot.paths import DEFAULT_AVATAR_DIR
@@ -146,7 +146,7 @@ def test_card_with_missing_image_still_renders(avatar: SpriteAvatar, tmp_path: P
 
 
 def test_same_seed_same_frames_different_seed_different_blinks() -> None:
-    from bot.avatar.spec import parse_sprite_spec, read_toml
+    from bot.avatar.avatar_spec import parse_sprite_spec, read_toml
 
     spec = parse_sprite_spec(DEFAULT_AVATAR_DIR, read_toml(DEFAULT_AVATAR_DIR / "avatar.toml"))
     a, b, c = SpriteAvatar(spec, seed=1), SpriteAvatar(spec, seed=1), SpriteAvatar(spec, seed=2)

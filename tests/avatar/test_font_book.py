@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw
 from bot.avatar import font_book
 from bot.avatar.font_book import FontBook, register_matplotlib_fonts, shipped_fonts, system_font_for
 from bot.avatar.loader import load_avatar
-from bot.avatar.renderer import ProductCard
+from bot.avatar.render_contract import ProductCard
 from bot.avatar.sprite import SpriteAvatar
 from bot.paths import DEFAULT_AVATAR_DIR, PROMPTS_DIR, SAMPLE_CATALOG, SAMPLE_SESSION
 

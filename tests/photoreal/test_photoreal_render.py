@@ -11,11 +11,11 @@ from conftest import STAGE_H, STAGE_W
 
 pytest.importorskip("torch", reason="torch (the neural extra) is not installed")
 
+from bot.avatar.avatar_spec import LayoutSpec  # noqa: E402
 from bot.avatar.photoreal import PhotorealError, load_photoreal, prepare_avatar  # noqa: E402
 from bot.avatar.photoreal.mel import resample  # noqa: E402
-from bot.avatar.photoreal.renderer import PhotorealAvatar  # noqa: E402
-from bot.avatar.renderer import AvatarRenderer, AvatarState  # noqa: E402
-from bot.avatar.spec import LayoutSpec  # noqa: E402
+from bot.avatar.photoreal.photoreal_renderer import PhotorealAvatar  # noqa: E402
+from bot.avatar.render_contract import AvatarRenderer, AvatarState  # noqa: E402
 from bot.events import Sentence, SpeechSegment  # noqa: E402
 from bot.speech.espeak import EspeakEngine  # noqa: E402
 
@@ -122,8 +122,12 @@ def test_visemes_and_overlays(avatar, segment, clip) -> None:
     plain = avatar.render(AvatarState(frame_index=3, t=0.12))
     drawn = avatar.render(state)
     diff = np.abs(drawn.astype(int) - plain.astype(int)).sum(axis=2) > 0
-    assert diff[: STAGE_H // 8].any() and diff[-STAGE_H // 6 :].any()  # label on top, caption at the bottom
+    # The sprite's layout: label on top, caption in its band, nothing in TikTok's bottom fifth.
+    layout = LayoutSpec()
+    caption_bottom = round(layout.caption[1] * STAGE_H)
+    assert diff[: STAGE_H // 8].any() and diff[caption_bottom - STAGE_H // 20 : caption_bottom].any()
     assert not diff[STAGE_H // 4 : STAGE_H // 2].any()
+    assert not diff[round(0.8 * STAGE_H) :].any()
 
 
 def test_missing_checkpoint_is_named(avatar_dir, tmp_path) -> None:

@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image
 
 from bot.avatar.photoreal.errors import PhotorealError
+from bot.avatar.photoreal.prepare import face_crops
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +77,6 @@ def _fit_to_stage(prepared: PreparedAvatar, width: int, height: int) -> Prepared
     """Scale an avatar prepared for another stage size (frames and boxes; crops recomputed)."""
     import cv2
 
-    from bot.avatar.photoreal.prepare import face_crops
-
     h, w = prepared.frames.shape[1:3]
     logger.warning("avatar %s is %dx%d, stage is %dx%d: scaling", prepared.folder, w, h, width, height)
     frames = np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA) for f in prepared.frames])
@@ -113,31 +112,3 @@ def load_prepared(folder: Path, width: int | None = None, height: int | None = N
     if width is not None and height is not None and (fw, fh) != (width, height):
         prepared = _fit_to_stage(prepared, width, height)
     return prepared
-
-
-def load_photoreal(folder: Path, width: int, height: int, fps: int):  # -> PhotorealAvatar
-    """Build the photoreal renderer from a prepared folder; needs torch and the checkpoint it names."""
-    from bot.avatar.photoreal.lip_sync import LipSyncModel
-    from bot.avatar.photoreal.renderer import PhotorealAvatar
-
-    folder = Path(folder)
-    prepared = load_prepared(folder, width, height)
-    settings = prepared.settings
-    if "checkpoint" not in settings:
-        raise PhotorealError(
-            f"{folder / 'avatar.toml'}: set checkpoint = \"/path/to/wav2lip_gan.pth\" "
-            "(a Wav2Lip-compatible generator you supply; see docs/photoreal.md)"
-        )
-    checkpoint = Path(str(settings["checkpoint"])).expanduser()
-    if not checkpoint.is_absolute():
-        checkpoint = folder / checkpoint
-    if prepared.fps != fps:
-        logger.warning("avatar %s was prepared at %d fps, stage runs %d fps", folder, prepared.fps, fps)
-    model = LipSyncModel.from_checkpoint(
-        checkpoint,
-        device=str(settings.get("device", "auto")),
-        precision=str(settings.get("precision", "auto")),
-        trusted=bool(settings.get("trusted_checkpoint", False)),
-    )
-    batch = int(settings.get("batch", 8))
-    return PhotorealAvatar(prepared, model, width=width, height=height, fps=fps, batch=batch)

@@ -36,6 +36,7 @@ class LipSyncModel:
         cls, path: Path, device: str = "auto", precision: str = "auto", *, trusted: bool = False
     ) -> LipSyncModel:
         """Load a user's checkpoint; 'auto' picks CUDA (fp16) when present, else CPU (fp32)."""
+        # Here, not at the top: wav2lip imports torch itself, and torch is the optional neural extra.
         from bot.avatar.photoreal.wav2lip import load_generator
 
         resolved = pick_device(device)

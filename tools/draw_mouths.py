@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from PIL import Image
 
-from bot.avatar.sketch import Sketch, bezier, path
+from tools.sketch import Sketch, bezier, path
 
 MOUTH_BOX = (120, 90)
 MX, MY = MOUTH_BOX[0] / 2, MOUTH_BOX[1] / 2

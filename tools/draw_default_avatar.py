@@ -1,7 +1,7 @@
 """Paint the bundled presenter (avatars/default/): studio background, body, head, eyes, brows, mouths.
 
-Run `python -m bot.avatar.draw_default [OUT_DIR]` to redraw the PNG layers; they are committed, so
-this only runs when the drawing changes. Coordinates are on the 720×1280 canvas.
+Run `python tools/draw_default_avatar.py [OUT_DIR]` to redraw the PNG layers; they are committed, so
+this only runs when the drawing changes (never at show time). Coordinates are on the 720×1280 canvas.
 """
 
 from __future__ import annotations
@@ -12,9 +12,14 @@ from pathlib import Path
 
 from PIL import Image
 
-from bot.avatar.draw_mouths import MOUTH_BOX, draw_mouth_set
-from bot.avatar.sketch import Sketch, bezier, path
-from bot.paths import DEFAULT_AVATAR_DIR
+# Run as a script, only tools/ is on sys.path: add the repository so `tools.` and `bot.` import.
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.paths import DEFAULT_AVATAR_DIR  # noqa: E402
+from tools.draw_mouths import MOUTH_BOX, draw_mouth_set  # noqa: E402
+from tools.sketch import Sketch, bezier, path  # noqa: E402
 
 W, H = 720, 1280
 CX = 360  # the presenter's centre line

@@ -1,4 +1,4 @@
-"""The interface every avatar renderer implements (sprite by default, photoreal on a GPU)."""
+"""What every avatar renderer implements (sprite, or photoreal on a GPU) and the per-frame state it draws."""
 
 from __future__ import annotations
 

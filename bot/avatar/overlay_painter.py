@@ -1,4 +1,6 @@
-"""On-screen text: caption, product card and AI-disclosure label, each rendered once per content.
+"""On-screen text for every renderer: caption, product card, answer board and AI-disclosure label.
+
+Each is rendered once per content and blitted onto numpy frames, sprite or photoreal alike.
 
 Layout keeps text out of the bottom fifth and the right edge, where TikTok draws its own UI.
 """
@@ -10,12 +12,13 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from bot.avatar.avatar_spec import LayoutSpec
 from bot.avatar.font_book import FontBook, is_cjk
 from bot.avatar.patch import Patch
-from bot.avatar.renderer import ProductCard
-from bot.avatar.spec import LayoutSpec
+from bot.avatar.render_contract import AvatarState, ProductCard
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +85,17 @@ class OverlayPainter:
 
     def _px(self, v: float) -> int:
         return max(1, round(v * self.scale))
+
+    def paint(self, frame: np.ndarray, state: AvatarState) -> None:
+        """Lay every overlay the state asks for over `frame` (H×W×3 uint8, in place), label on top."""
+        if state.product is not None:
+            self.card(state.product).blit(frame)
+        if state.board:
+            self.board(state.board).blit(frame)
+        if state.caption:
+            self.caption(state.caption).blit(frame)
+        if state.label:
+            self.label(state.label).blit(frame)
 
     def label(self, text: str) -> Patch:
         return self._cached(("label", text), lambda: self._label(text))

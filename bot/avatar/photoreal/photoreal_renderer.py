@@ -1,21 +1,25 @@
-"""PhotorealAvatar: the idle clip of the seller with a Wav2Lip-generated mouth while the host speaks."""
+"""PhotorealAvatar: the idle clip of the seller with a Wav2Lip-generated mouth while the host speaks.
+
+`load_photoreal` builds one from a prepared avatar folder and the checkpoint its avatar.toml names.
+"""
 
 from __future__ import annotations
 
 import logging
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from bot.avatar.avatar_spec import LayoutSpec
 from bot.avatar.font_book import FontBook
-from bot.avatar.overlay import OverlayPainter
-from bot.avatar.photoreal.avatar_folder import PreparedAvatar
+from bot.avatar.overlay_painter import OverlayPainter
+from bot.avatar.photoreal.avatar_folder import PreparedAvatar, load_prepared
+from bot.avatar.photoreal.errors import PhotorealError
 from bot.avatar.photoreal.lip_sync import LipSyncModel
 from bot.avatar.photoreal.mel import mel_window, melspectrogram
-from bot.avatar.photoreal.overlay import draw_overlays
-from bot.avatar.renderer import AvatarState
-from bot.avatar.spec import LayoutSpec
+from bot.avatar.render_contract import AvatarState
 from bot.events import SpeechSegment
 
 logger = logging.getLogger(__name__)
@@ -58,8 +62,9 @@ class PhotorealAvatar:
         self.batch = max(1, batch)
         self.generated_frames = 0  # how many faces went through the network (tests, bench)
         self._current: _SegmentCache | None = None
-        # The answer board is drawn by the sprite's painter: same fonts (Chinese included), same layout.
-        self._board = OverlayPainter(width, height, LayoutSpec(), FontBook(), width / 720)
+        # The sprite's painter and layout (scaled from the 720-wide canvas): one product card, caption and
+        # board on every avatar, with the same fonts and the same clearance of TikTok's own UI.
+        self.overlays = OverlayPainter(width, height, LayoutSpec(), FontBook(), width / 720)
 
     def segment_frame(self, state: AvatarState) -> int | None:
         """Index of this frame inside the spoken segment (frame i ↔ audio slice i), None when silent."""
@@ -117,11 +122,7 @@ class PhotorealAvatar:
         else:
             face = self._generated_face(state, seg_frame, loop_idx)
             image = self._blend(frame, self.prepared.boxes[loop_idx], face)
-        image = draw_overlays(image, state)
-        if state.board:
-            if not image.flags.writeable or image is frame:
-                image = image.copy()
-            self._board.board(state.board).blit(image)
+        self.overlays.paint(image, state)  # both branches above made a fresh copy: the clip stays clean
         return image
 
     def viseme_at(self, state: AvatarState) -> str:
@@ -138,3 +139,28 @@ class PhotorealAvatar:
             if rms < level:
                 return shape
         return "D"
+
+
+def load_photoreal(folder: Path, width: int, height: int, fps: int) -> PhotorealAvatar:
+    """Build the photoreal renderer from a prepared folder; needs torch and the checkpoint it names."""
+    folder = Path(folder)
+    prepared = load_prepared(folder, width, height)
+    settings = prepared.settings
+    if "checkpoint" not in settings:
+        raise PhotorealError(
+            f"{folder / 'avatar.toml'}: set checkpoint = \"/path/to/wav2lip_gan.pth\" "
+            "(a Wav2Lip-compatible generator you supply; see docs/photoreal.md)"
+        )
+    checkpoint = Path(str(settings["checkpoint"])).expanduser()
+    if not checkpoint.is_absolute():
+        checkpoint = folder / checkpoint
+    if prepared.fps != fps:
+        logger.warning("avatar %s was prepared at %d fps, stage runs %d fps", folder, prepared.fps, fps)
+    model = LipSyncModel.from_checkpoint(
+        checkpoint,
+        device=str(settings.get("device", "auto")),
+        precision=str(settings.get("precision", "auto")),
+        trusted=bool(settings.get("trusted_checkpoint", False)),
+    )
+    batch = int(settings.get("batch", 8))
+    return PhotorealAvatar(prepared, model, width=width, height=height, fps=fps, batch=batch)
