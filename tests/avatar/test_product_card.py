@@ -13,12 +13,16 @@ from bot.avatar.loader import load_avatar
 from bot.avatar.overlay_painter import ACCENT, PROMO
 from bot.avatar.photoreal.avatar_folder import PreparedAvatar
 from bot.avatar.photoreal.photoreal_renderer import PhotorealAvatar
+from bot.avatar.product_cards import ProductCards
 from bot.avatar.render_contract import AvatarRenderer, AvatarState, ProductCard
-from bot.paths import DEFAULT_AVATAR_DIR
+from bot.catalog.importer import load_catalog_file
+from bot.paths import DEFAULT_AVATAR_DIR, PROMPTS_DIR, SAMPLE_CATALOG
+from bot.prompts.book import PromptBook
 
 W, H = 288, 512  # the photoreal tests' stage size: small enough for CPU, the layout scales with it
-# What ShowRuntime builds for a product on promotion (bot/pipeline/show.py `_make_card`).
-PROMOTED = ProductCard(sku="AO-DO-01", name="Áo thun đỏ", price_text="249.000đ", promo_text="Giá gốc 299.000đ")
+# The card the show builds for the sample's promoted red tee (199.000đ now, list price 249.000đ).
+PROMOTED = ProductCards(load_catalog_file(SAMPLE_CATALOG)[0], PromptBook(PROMPTS_DIR), "vi").card("AO-DO-01")
+assert PROMOTED is not None and PROMOTED.price_text == "199.000đ" and PROMOTED.promo_text == "Giá gốc 249.000đ"
 
 
 class _NoLipSync:
@@ -61,7 +65,7 @@ def test_a_promoted_product_shows_the_price_paid_and_the_list_price_as_was(kind:
     assert PROMOTED.price_text in sizes, f"{kind}: the price paid is not on the card ({sorted(sizes)})"
     assert (PROMOTED.price_text, sizes[PROMOTED.price_text], ACCENT) in drawn_text  # the big red price
     # The list price is only ever the smaller "was" line, never shown as the price.
-    with_list_price = {text for text in sizes if "299.000" in text}
+    with_list_price = {text for text in sizes if "249.000" in text}
     assert with_list_price == {PROMOTED.promo_text}
     assert sizes[PROMOTED.promo_text] < sizes[PROMOTED.price_text]
     # On screen: the orange "was" badge inside the card, where the layout puts the card.
