@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.events import LANGS, Lang
 from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
+from bot.prompts.check import register_schema
 from bot.prompts.lined_yaml import LinedYaml
 
 SHOW_FILE = "show.yaml"
@@ -170,3 +171,6 @@ class ShowCursor:
         i = self.point_index.get(seg.sku, 0)
         self.point_index[seg.sku] = i + 1
         return ScriptLine(seg.sku, points[i % len(points)], speak, False, seg.variant)
+
+
+register_schema(SHOW_FILE, lambda doc: parse_show(doc.data, doc.file, doc.text))

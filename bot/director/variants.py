@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from bot.director.run_of_show import SHOW_FILE
 from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
+from bot.prompts.check import register_folder_check
 from bot.prompts.lined_yaml import LinedYaml
 
 log = logging.getLogger(__name__)
@@ -137,3 +138,6 @@ def check_experiment(folder: Path) -> list[PromptProblem]:
     except PromptFileError as exc:
         return [exc.problem]
     return []
+
+
+register_folder_check(check_experiment)

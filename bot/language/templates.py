@@ -17,6 +17,7 @@ from typing import Any
 from bot.events import LANGS, Lang
 from bot.paths import PROMPTS_DIR
 from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
+from bot.prompts.check import check_yaml_file, register_schema
 from bot.prompts.lined_yaml import LinedYaml
 
 log = logging.getLogger(__name__)
@@ -199,11 +200,13 @@ def validate_templates(data: Any, file: str, text: str | None = None) -> Templat
     return out
 
 
+def _templates_schema(doc: LinedYaml) -> Templates:
+    return validate_templates(doc.data, doc.file, doc.text)
+
+
 def check_templates_file(path: Path) -> list[PromptProblem]:
     """Validate one templates file; the problems found (empty when it is good)."""
-    from bot.prompts.check import check_yaml_file
-
-    return check_yaml_file(path, validate_templates)
+    return check_yaml_file(path, _templates_schema)
 
 
 _BUNDLED: Templates | None = None
@@ -284,3 +287,6 @@ def render_greeting(book: PromptBook, lang: Lang, names: list[str], others: int 
         names, others = names[:2], len(names) - 2
     sep = _LIST_JOIN.get(lang, _LIST_JOIN["en"])[0]  # the line itself says "và / 和 / and" before {others}
     return render_template(book, "greeting", lang, seed, form="many", names=sep.join(names), others=others)
+
+
+register_schema(TEMPLATES_FILE, _templates_schema)

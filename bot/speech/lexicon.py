@@ -14,6 +14,7 @@ from typing import Any
 from bot.events import LANGS, Lang
 from bot.paths import PROMPTS_DIR
 from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
+from bot.prompts.check import register_schema
 from bot.prompts.lined_yaml import LinedYaml
 from bot.speech.spoken_money import FULL, MoneyStyle, validate_money
 
@@ -119,3 +120,6 @@ class Lexicon:
             return text
         rules = table.rules[lang]
         return pattern.sub(lambda m: f" {rules[(m.lastindex or 1) - 1].spoken} ", text)
+
+
+register_schema(LEXICON_FILE, lambda doc: validate_lexicon(doc.data, doc.file, doc.text))

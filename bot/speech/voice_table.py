@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.events import LANGS, Lang
 from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
+from bot.prompts.check import register_schema
 from bot.prompts.lined_yaml import LinedYaml
 from bot.speech.pace import RateTable, validate_rate
 
@@ -59,3 +60,6 @@ def voice_for(book: PromptBook, engine: str, lang: Lang) -> str | None:
 def rates_for(book: PromptBook) -> RateTable:
     """The newest good `rate:` section of voices.yaml (defaults when the file has none)."""
     return book.yaml(VOICES_FILE, default=VoiceTable(), validator=validate_voices).rate
+
+
+register_schema(VOICES_FILE, lambda doc: validate_voices(doc.data, doc.file, doc.text))

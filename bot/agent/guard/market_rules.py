@@ -15,6 +15,7 @@ from bot.agent.guard.verdict import GuardVerdict, TurnFacts
 from bot.events import LANGS, Lang
 from bot.paths import PROMPTS_DIR
 from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
+from bot.prompts.check import register_folder_check, register_schema
 from bot.prompts.lined_yaml import LinedYaml
 
 log = logging.getLogger(__name__)
@@ -174,9 +175,9 @@ def parse_market_rules(data: Any, file: str, text: str | None = None) -> MarketR
     return MarketRules(market, str(data.get("description") or ""), tuple(rules))
 
 
-def validate_market_rules(data: Any, file: str, text: str) -> MarketRules:
-    """The `livebot prompts check` entry point (data, file, text)."""
-    return parse_market_rules(data, file, text)
+def validate_market_rules(doc: LinedYaml) -> MarketRules:
+    """The `livebot prompts check` schema of each rules/ file."""
+    return parse_market_rules(doc.data, doc.file, doc.text)
 
 
 def find_claims(sentence: str, rule_sets: list[MarketRules]) -> list[ClaimHit]:
@@ -313,3 +314,8 @@ def lint_script_files(folder: Path, prompts: PromptBook | None = None) -> list[P
             for lang in LANGS:  # the persona mixes languages: every market's rules apply
                 report(persona, n, unicodedata.normalize("NFC", line_text), lang)
     return list(dict.fromkeys(problems))  # rules/all.yaml applies to every language: report a hit once
+
+
+for _market in (COMMON, *LANGS):
+    register_schema(rules_file(_market), validate_market_rules)
+register_folder_check(lint_script_files)

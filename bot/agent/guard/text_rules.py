@@ -13,6 +13,7 @@ from bot.agent.guard.verdict import GuardVerdict, TurnFacts
 from bot.agent.llm.persona import load_persona
 from bot.events import LANGS, Lang
 from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
+from bot.prompts.check import register_schema
 from bot.prompts.lined_yaml import LinedYaml
 
 BANNED_FILE = "banned.yaml"
@@ -193,3 +194,6 @@ class PromptLeakRule:
         if self._shingles and not self._shingles.isdisjoint(_shingles(sentence)):
             return GuardVerdict(False, "repeats the persona / system prompt", self.name)
         return None
+
+
+register_schema(BANNED_FILE, lambda doc: parse_banned(doc.data, doc.file, doc.text))
