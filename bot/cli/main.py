@@ -269,11 +269,11 @@ def calibrate_measure(recording: Path = typer.Argument(..., help="a recording of
 @prompts_app.command("check")
 def prompts_check(folder: Path = typer.Argument(Path("prompts"), help="prompts folder")) -> None:
     """Validate the prompt files; exit non-zero with the file and line of each error."""
-    from bot.prompts.check import check_prompts_folder
+    from bot.cli.prompts_cmd import check_prompts
 
     if not folder.is_dir():
         raise _fail(f"prompts folder not found: {folder}")
-    problems = check_prompts_folder(folder)
+    problems = check_prompts(folder)
     for p in problems:
         console.print(f"[red]{p}[/]", highlight=False)
     if problems:

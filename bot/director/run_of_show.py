@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from bot.events import LANGS, Lang
 from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
+from bot.prompts.check import register_schema
+from bot.prompts.lined_yaml import LinedYaml
 
 SHOW_FILE = "show.yaml"
 
@@ -32,40 +32,21 @@ class ShowPlan:
     variants: dict[str, list[Segment]] = field(default_factory=dict)
 
 
-def _line_of(text: str, path: list[Any]) -> int | None:
-    """1-based line of a node in a YAML text, following a path of keys/indexes."""
-    try:
-        node = yaml.compose(text)
-    except yaml.YAMLError:
-        return None
-    for step in path:
-        if isinstance(node, yaml.MappingNode):
-            nxt = next((v for k, v in node.value if k.value == step), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
-            nxt = node.value[step]
-        else:
-            nxt = None
-        if nxt is None:
-            break
-        node = nxt
-    return node.start_mark.line + 1 if node is not None else None
-
-
-def _lines_by_lang(raw: Any, where: str, text: str, path: list[Any]) -> dict[Lang, list[str]]:
+def _lines_by_lang(raw: Any, doc: LinedYaml, path: list[Any]) -> dict[Lang, list[str]]:
     if raw is None:
         return {}
     if isinstance(raw, list):  # a plain list is in the show's main language
         raw = {"_": raw}
     if not isinstance(raw, dict):
-        raise PromptFileError(PromptProblem(where, _line_of(text, path),
+        raise PromptFileError(PromptProblem(doc.file, doc.line(path),
                                             "expected a list of lines or lines per language"))
     out: dict[Lang, list[str]] = {}
     for lang, lines in raw.items():
         if lang != "_" and lang not in LANGS:
-            raise PromptFileError(PromptProblem(where, _line_of(text, [*path, lang]),
+            raise PromptFileError(PromptProblem(doc.file, doc.line([*path, lang]),
                                                 f"unknown language {lang!r} (vi, zh, en)"))
         if not isinstance(lines, list) or not all(isinstance(x, str) and x.strip() for x in lines):
-            raise PromptFileError(PromptProblem(where, _line_of(text, [*path, lang]),
+            raise PromptFileError(PromptProblem(doc.file, doc.line([*path, lang]),
                                                 "expected a list of non-empty lines"))
         out[lang] = [x.strip() for x in lines]  # type: ignore[index]
     return out
@@ -73,41 +54,36 @@ def _lines_by_lang(raw: Any, where: str, text: str, path: list[Any]) -> dict[Lan
 
 def parse_show(data: Any, where: str, text: str | None = None) -> ShowPlan:
     """Validate the parsed show.yaml; errors name the file and line."""
-    if text is None:
-        try:
-            with open(where, encoding="utf-8") as fh:
-                text = fh.read()
-        except OSError:
-            text = ""
+    doc = LinedYaml(where, data, text)
     if not isinstance(data, dict):
         raise PromptFileError(PromptProblem(where, 1, "show.yaml must be a mapping with 'segments'"))
     language = data.get("language", "vi")
     if language not in LANGS:
-        raise PromptFileError(PromptProblem(where, _line_of(text, ["language"]), f"unknown language {language!r}"))
+        raise PromptFileError(PromptProblem(where, doc.line(["language"]), f"unknown language {language!r}"))
     try:
         repeat = float(data.get("repeat_offer_every_s", 120))
     except (TypeError, ValueError):
-        raise PromptFileError(PromptProblem(where, _line_of(text, ["repeat_offer_every_s"]), "not a number")) from None
+        raise PromptFileError(PromptProblem(where, doc.line(["repeat_offer_every_s"]), "not a number")) from None
 
     def segments_of(raw: Any, path: list[Any], variant: str | None) -> list[Segment]:
         if not isinstance(raw, list) or not raw:
-            raise PromptFileError(PromptProblem(where, _line_of(text, path), "'segments' must be a non-empty list"))
+            raise PromptFileError(PromptProblem(where, doc.line(path), "'segments' must be a non-empty list"))
         segs = []
         for i, item in enumerate(raw):
             p = [*path, i]
             if not isinstance(item, dict) or not item.get("sku"):
-                raise PromptFileError(PromptProblem(where, _line_of(text, p), "each segment needs a 'sku'"))
+                raise PromptFileError(PromptProblem(where, doc.line(p), "each segment needs a 'sku'"))
             try:
                 minutes = float(item.get("minutes", 3))
             except (TypeError, ValueError):
-                raise PromptFileError(PromptProblem(where, _line_of(text, [*p, "minutes"]),
+                raise PromptFileError(PromptProblem(where, doc.line([*p, "minutes"]),
                                                     "minutes is not a number")) from None
-            points = _lines_by_lang(item.get("points"), where, text, [*p, "points"])
+            points = _lines_by_lang(item.get("points"), doc, [*p, "points"])
             if not points:
-                raise PromptFileError(PromptProblem(where, _line_of(text, p), f"segment {item['sku']} has no points"))
+                raise PromptFileError(PromptProblem(where, doc.line(p), f"segment {item['sku']} has no points"))
             if "_" in points:
                 points[language] = points.pop("_")  # type: ignore[index]
-            offer = _lines_by_lang(item.get("offer"), where, text, [*p, "offer"])
+            offer = _lines_by_lang(item.get("offer"), doc, [*p, "offer"])
             if "_" in offer:
                 offer[language] = offer.pop("_")  # type: ignore[index]
             segs.append(Segment(str(item["sku"]), minutes, points, offer, variant))
@@ -117,7 +93,7 @@ def parse_show(data: Any, where: str, text: str | None = None) -> ShowPlan:
     variants: dict[str, list[Segment]] = {}
     raw_variants = data.get("variants") or {}
     if not isinstance(raw_variants, dict):
-        raise PromptFileError(PromptProblem(where, _line_of(text, ["variants"]),
+        raise PromptFileError(PromptProblem(where, doc.line(["variants"]),
                                             "'variants' must map a name to segments"))
     for name, body in raw_variants.items():
         segs = body.get("segments") if isinstance(body, dict) else body
@@ -128,6 +104,7 @@ def parse_show(data: Any, where: str, text: str | None = None) -> ShowPlan:
 
 def load_show(book: PromptBook) -> ShowPlan | None:
     return book.yaml(SHOW_FILE, default=None, validator=lambda data, where: parse_show(data, where))
+
 
 
 @dataclass(slots=True)
@@ -194,3 +171,6 @@ class ShowCursor:
         i = self.point_index.get(seg.sku, 0)
         self.point_index[seg.sku] = i + 1
         return ScriptLine(seg.sku, points[i % len(points)], speak, False, seg.variant)
+
+
+register_schema(SHOW_FILE, lambda doc: parse_show(doc.data, doc.file, doc.text))

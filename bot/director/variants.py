@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
-from bot.director.run_of_show import SHOW_FILE, _line_of
-from bot.prompts.book import PromptBook, PromptFileError, PromptProblem, parse_yaml_text
+from bot.director.run_of_show import SHOW_FILE
+from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
+from bot.prompts.check import register_folder_check
+from bot.prompts.lined_yaml import LinedYaml
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +58,10 @@ def parse_experiment(data: Any, where: str, text: str) -> VariantSchedule | None
     if not isinstance(data, dict) or data.get("experiment") is None:
         return None
     raw = data["experiment"]
+    doc = LinedYaml(where, data, text)
 
     def fail(path: list[Any], message: str) -> PromptFileError:
-        return PromptFileError(PromptProblem(where, _line_of(text, ["experiment", *path]), f"experiment: {message}"))
+        return PromptFileError(PromptProblem(where, doc.line(["experiment", *path]), f"experiment: {message}"))
 
     if not isinstance(raw, dict):
         raise fail([], "expected a mapping with assign, variants (and slot_minutes)")
@@ -110,8 +111,8 @@ def load_experiment(book: PromptBook) -> VariantSchedule | None:
     if known is not None and known[0] == stamp:
         return known[1]
     try:
-        text = path.read_text(encoding="utf-8")
-        schedule = parse_experiment(parse_yaml_text(text, str(path)), str(path), text)
+        doc = LinedYaml.read(path)
+        schedule = parse_experiment(doc.data, doc.file, doc.text)
     except PromptFileError as exc:
         log.warning("experiment block not used, last good kept: %s", exc.problem)
         return known[1] if known is not None else None
@@ -129,10 +130,14 @@ def check_experiment(folder: Path) -> list[PromptProblem]:
     if not path.is_file():
         return []
     try:
-        text = path.read_text(encoding="utf-8")
-        parse_experiment(yaml.safe_load(text), str(path), text)
+        doc = LinedYaml.read(path)
+    except (OSError, UnicodeDecodeError, PromptFileError):
+        return []  # show.yaml's own check reports these
+    try:
+        parse_experiment(doc.data, doc.file, doc.text)
     except PromptFileError as exc:
         return [exc.problem]
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return []  # show.yaml's own check reports these
     return []
+
+
+register_folder_check(check_experiment)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.events import LANGS, Lang
 from bot.paths import PROMPTS_DIR
-from bot.prompts.book import PromptBook, PromptFileError, PromptProblem, parse_yaml_text
+from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
+from bot.prompts.check import check_yaml_file, register_schema
+from bot.prompts.lined_yaml import LinedYaml
 
 log = logging.getLogger(__name__)
 
@@ -107,98 +107,108 @@ def placeholders(line: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(line) if field is not None}
 
 
-def _key_lines(node: yaml.Node) -> dict[str, tuple[int, yaml.Node]]:
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {str(k.value): (k.start_mark.line + 1, v) for k, v in node.value}
+def _as_written(item: Any, doc: LinedYaml, path: tuple[Any, ...]) -> str | None:
+    """A list item as the line it is in the file (`- 5` is the line "5"); None for a list or mapping."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, list | dict):
+        return None
+    spot = doc.spot(path)
+    return spot.scalar if spot is not None and spot.path == path and spot.scalar is not None else str(item)
 
 
-def _check_lines(node: yaml.Node, spec: SectionSpec, required: frozenset[str], where: str,
-                 file: str, line: int) -> list[str]:
-    if not isinstance(node, yaml.SequenceNode) or not node.value:
-        raise PromptFileError(PromptProblem(file, line, f"{where}: expected a non-empty list of lines"))
+def _check_lines(value: Any, doc: LinedYaml, path: tuple[Any, ...], spec: SectionSpec,
+                 required: frozenset[str], where: str) -> list[str]:
+    file = doc.file
+    if not isinstance(value, list) or not value:
+        raise PromptFileError(PromptProblem(file, doc.key_line(path), f"{where}: expected a non-empty list of lines"))
+
+    def fail(i: int, message: str) -> PromptFileError:
+        return PromptFileError(PromptProblem(file, doc.line((*path, i)), f"{where}: {message}"))
+
     lines: list[str] = []
-    for item in node.value:
-        at = item.start_mark.line + 1
-        if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
-            raise PromptFileError(PromptProblem(file, at, f"{where}: each line must be non-empty text"))
-        text = str(item.value)
+    for i, item in enumerate(value):
+        text = _as_written(item, doc, (*path, i))
+        if text is None or not text.strip():
+            raise fail(i, "each line must be non-empty text")
         try:
             used = placeholders(text)
         except ValueError as exc:
-            raise PromptFileError(PromptProblem(file, at, f"{where}: broken braces: {exc}")) from None
+            raise fail(i, f"broken braces: {exc}") from None
         unknown = used - spec.allowed
         if unknown:
             allowed = ", ".join(f"{{{a}}}" for a in sorted(spec.allowed)) or "none"
-            raise PromptFileError(PromptProblem(
-                file, at, f"{where}: unknown placeholder {{{sorted(unknown)[0]}}} (allowed: {allowed})"))
+            raise fail(i, f"unknown placeholder {{{sorted(unknown)[0]}}} (allowed: {allowed})")
         missing = required - used
         if missing:
-            raise PromptFileError(PromptProblem(
-                file, at, f"{where}: line lacks the placeholder {{{sorted(missing)[0]}}}"))
+            raise fail(i, f"line lacks the placeholder {{{sorted(missing)[0]}}}")
         lines.append(text)
     return lines
 
 
-def _check_forms(node: yaml.Node, spec: SectionSpec, where: str, file: str,
-                 line: int) -> dict[str, list[str]]:
-    forms = _key_lines(node)
+def _check_forms(value: Any, doc: LinedYaml, path: tuple[Any, ...], spec: SectionSpec,
+                 where: str) -> dict[str, list[str]]:
+    forms = {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
     names = ", ".join(spec.forms)
-    for form, (form_line, _) in forms.items():  # a misspelt form first: its line is the precise one
+    for form in forms:  # a misspelt form first: its line is the precise one
         if form not in spec.forms:
-            raise PromptFileError(PromptProblem(file, form_line, f"{where}: unknown form '{form}' ({names})"))
+            raise PromptFileError(PromptProblem(
+                doc.file, doc.key_line((*path, form)), f"{where}: unknown form '{form}' ({names})"))
     for form in spec.forms:
         if form not in forms:
-            raise PromptFileError(PromptProblem(file, line, f"{where}: missing form '{form}' ({names})"))
+            raise PromptFileError(PromptProblem(
+                doc.file, doc.key_line(path), f"{where}: missing form '{form}' ({names})"))
     out: dict[str, list[str]] = {}
-    for form, (form_line, form_node) in forms.items():
+    for form, body in forms.items():
         required = GREETING_REQUIRED.get(form, frozenset())
-        out[form] = _check_lines(form_node, spec, required, f"{where}.{form}", file, form_line)
+        out[form] = _check_lines(body, doc, (*path, form), spec, required, f"{where}.{form}")
     return out
 
 
 def validate_templates(data: Any, file: str, text: str | None = None) -> Templates:
     """Check parsed templates.yaml against SECTIONS; raise PromptFileError with file and line."""
-    if text is None:
-        text = Path(file).read_text(encoding="utf-8")
-    root = yaml.compose(text)
-    if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
+    doc = LinedYaml(file, data, text)
+    if not isinstance(data, dict):
         raise PromptFileError(PromptProblem(file, 1, "expected sections (price:, greeting:, …) at top level"))
     out: Templates = {}
-    for name, (line, node) in _key_lines(root).items():
+    for key, body in data.items():
+        name = str(key)
         if name in RETIRED_SECTIONS:
-            log.info("%s:%d: section '%s' is no longer used (%s); it is ignored", file, line, name,
+            log.info("%s:%s: section '%s' is no longer used (%s); it is ignored", file, doc.key_line((name,)), name,
                      RETIRED_SECTIONS[name])
             continue
         spec = SECTIONS.get(name)
         if spec is None:
             raise PromptFileError(PromptProblem(
-                file, line, f"unknown section '{name}' (known: {', '.join(SECTIONS)})"))
-        langs = _key_lines(node)
+                file, doc.key_line((name,)), f"unknown section '{name}' (known: {', '.join(SECTIONS)})"))
+        langs = {str(k): v for k, v in body.items()} if isinstance(body, dict) else {}
         for lang in LANGS:
             if lang not in langs:
-                raise PromptFileError(PromptProblem(file, line, f"section '{name}' has no '{lang}' lines"))
+                raise PromptFileError(PromptProblem(
+                    file, doc.key_line((name,)), f"section '{name}' has no '{lang}' lines"))
         out[name] = {}
-        for lang, (lang_line, lang_node) in langs.items():
+        for lang, lang_body in langs.items():
             if lang not in LANGS:
                 raise PromptFileError(PromptProblem(
-                    file, lang_line, f"section '{name}': unknown language '{lang}' (use vi, zh, en)"))
+                    file, doc.key_line((name, lang)), f"section '{name}': unknown language '{lang}' (use vi, zh, en)"))
             where = f"{name}.{lang}"
             if spec.forms:
-                out[name][lang] = _check_forms(lang_node, spec, where, file, lang_line)
+                out[name][lang] = _check_forms(lang_body, doc, (name, lang), spec, where)
             else:
-                out[name][lang] = {"": _check_lines(lang_node, spec, spec.required, where, file, lang_line)}
+                out[name][lang] = {"": _check_lines(lang_body, doc, (name, lang), spec, spec.required, where)}
     missing = [s for s, spec in SECTIONS.items() if s not in out and not spec.optional]
     if missing:
         raise PromptFileError(PromptProblem(file, 1, f"missing section(s): {', '.join(missing)}"))
     return out
 
 
+def _templates_schema(doc: LinedYaml) -> Templates:
+    return validate_templates(doc.data, doc.file, doc.text)
+
+
 def check_templates_file(path: Path) -> list[PromptProblem]:
     """Validate one templates file; the problems found (empty when it is good)."""
-    from bot.prompts.check import check_yaml_file
-
-    return check_yaml_file(path, validate_templates)
+    return check_yaml_file(path, _templates_schema)
 
 
 _BUNDLED: Templates | None = None
@@ -208,9 +218,8 @@ def bundled_templates() -> Templates:
     """The templates shipped with livebot: the floor when a user's file was never valid."""
     global _BUNDLED
     if _BUNDLED is None:
-        path = PROMPTS_DIR / TEMPLATES_FILE
-        text = path.read_text(encoding="utf-8")
-        _BUNDLED = validate_templates(parse_yaml_text(text, str(path)), str(path), text)
+        doc = LinedYaml.read(PROMPTS_DIR / TEMPLATES_FILE)
+        _BUNDLED = validate_templates(doc.data, doc.file, doc.text)
     return _BUNDLED
 
 
@@ -280,3 +289,6 @@ def render_greeting(book: PromptBook, lang: Lang, names: list[str], others: int 
         names, others = names[:2], len(names) - 2
     sep = _LIST_JOIN.get(lang, _LIST_JOIN["en"])[0]  # the line itself says "và / 和 / and" before {others}
     return render_template(book, "greeting", lang, seed, form="many", names=sep.join(names), others=others)
+
+
+register_schema(TEMPLATES_FILE, _templates_schema)

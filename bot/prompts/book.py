@@ -34,15 +34,20 @@ class PromptFileError(ValueError):
         self.problem = problem
 
 
+def yaml_error(exc: yaml.YAMLError, file: str) -> PromptFileError:
+    """A YAML syntax error as a PromptFileError with its 1-based line."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    reason = getattr(exc, "problem", None) or str(exc)
+    return PromptFileError(PromptProblem(file, line, f"YAML error: {reason}"))
+
+
 def parse_yaml_text(text: str, file: str) -> Any:
     """Parse YAML, turning parser errors into a PromptFileError with a 1-based line."""
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise PromptFileError(PromptProblem(file, line, f"YAML error: {reason}")) from None
+        raise yaml_error(exc, file) from None
 
 
 Validator = Callable[[Any, str], Any]

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from bot.events import LANGS, Lang
 from bot.paths import PROMPTS_DIR
 from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
+from bot.prompts.check import register_schema
+from bot.prompts.lined_yaml import LinedYaml
 from bot.speech.spoken_money import FULL, MoneyStyle, validate_money
 
 LEXICON_FILE = "lexicon.yaml"
@@ -63,52 +62,34 @@ def _combined(rules: list[LexiconRule]) -> re.Pattern[str]:
     return re.compile("|".join(_rule_regex(r.written) for r in rules))
 
 
-def yaml_line(file: str, path: tuple[str, ...], text: str | None = None) -> int | None:
-    """1-based line of a key path in a YAML file (or its `text`), for error messages."""
-    try:
-        node = yaml.compose(text if text is not None else Path(file).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return None
-    line = None
-    for key in path:
-        if not isinstance(node, yaml.MappingNode):
-            break
-        for k, v in node.value:
-            if str(k.value) == key:
-                line, node = k.start_mark.line + 1, v
-                break
-        else:
-            break
-    return line
-
-
 def validate_lexicon(data: Any, file: str, text: str | None = None) -> LexiconTable:
     """Check the parsed lexicon.yaml and compile its rules; errors name file and line."""
     if data is None:
         return LexiconTable()
     if not isinstance(data, dict):
         raise PromptFileError(PromptProblem(file, 1, "lexicon must map a language (vi, zh, en) to entries"))
+    doc = LinedYaml(file, data, text)
     rules: dict[str, list[LexiconRule]] = {}
     money: dict[str, MoneyStyle] = {}
     for lang, entries in data.items():
         lang = str(lang)
         if lang == "money":
-            money = validate_money(entries, file, lambda path: yaml_line(file, path, text))
+            money = validate_money(entries, file, doc.key_line)
             continue
         if lang not in LANGS:
             raise PromptFileError(PromptProblem(
-                file, yaml_line(file, (lang,), text), f"unknown language {lang!r}; use one of {', '.join(LANGS)}"))
+                file, doc.key_line([lang]), f"unknown language {lang!r}; use one of {', '.join(LANGS)}"))
         if entries is None:
             continue
         if not isinstance(entries, dict):
             raise PromptFileError(PromptProblem(
-                file, yaml_line(file, (lang,), text), f"{lang}: expected 'written: spoken' entries"))
+                file, doc.key_line([lang]), f"{lang}: expected 'written: spoken' entries"))
         out: list[LexiconRule] = []
         for written, spoken in entries.items():
             written_s = str(written).strip()
             if not written_s or spoken is None or isinstance(spoken, (dict, list)):
                 raise PromptFileError(PromptProblem(
-                    file, yaml_line(file, (lang, str(written)), text),
+                    file, doc.key_line([lang, written]),
                     f"{lang}: entry {written!r} needs one spoken text"))
             out.append(LexiconRule(written_s, str(spoken).strip()))
         out.sort(key=lambda r: len(r.written), reverse=True)
@@ -139,3 +120,6 @@ class Lexicon:
             return text
         rules = table.rules[lang]
         return pattern.sub(lambda m: f" {rules[(m.lastindex or 1) - 1].spoken} ", text)
+
+
+register_schema(LEXICON_FILE, lambda doc: validate_lexicon(doc.data, doc.file, doc.text))

@@ -6,7 +6,8 @@ from typing import Any
 
 from bot.events import LANGS, Lang
 from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
-from bot.speech.lexicon import yaml_line
+from bot.prompts.check import register_schema
+from bot.prompts.lined_yaml import LinedYaml
 from bot.speech.pace import RateTable, validate_rate
 
 VOICES_FILE = "voices.yaml"
@@ -25,25 +26,26 @@ def validate_voices(data: Any, file: str, text: str | None = None) -> VoiceTable
         return VoiceTable()
     if not isinstance(data, dict):
         raise PromptFileError(PromptProblem(file, 1, "voices.yaml must map an engine to {language: voice}"))
+    doc = LinedYaml(file, data, text)
     table = VoiceTable()
     for engine, voices in data.items():
         engine = str(engine)
         if engine == "rate":
-            table.rate = validate_rate(voices, file, lambda path: yaml_line(file, path, text))
+            table.rate = validate_rate(voices, file, doc.key_line)
             continue
         if engine not in ENGINES:
             raise PromptFileError(PromptProblem(
-                file, yaml_line(file, (engine,), text),
+                file, doc.key_line([engine]),
                 f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}"))
         if voices is None:
             continue
         if not isinstance(voices, dict):
             raise PromptFileError(PromptProblem(
-                file, yaml_line(file, (engine,), text), f"{engine}: expected lang: voice"))
+                file, doc.key_line([engine]), f"{engine}: expected lang: voice"))
         for lang, voice in voices.items():
             if str(lang) not in LANGS or not isinstance(voice, str) or not voice.strip():
                 raise PromptFileError(PromptProblem(
-                    file, yaml_line(file, (engine, str(lang)), text),
+                    file, doc.key_line([engine, lang]),
                     f"{engine}: {lang!r} must be one of {', '.join(LANGS)} with a voice name"))
         table[engine] = {str(k): str(v).strip() for k, v in voices.items()}
     return table
@@ -58,3 +60,6 @@ def voice_for(book: PromptBook, engine: str, lang: Lang) -> str | None:
 def rates_for(book: PromptBook) -> RateTable:
     """The newest good `rate:` section of voices.yaml (defaults when the file has none)."""
     return book.yaml(VOICES_FILE, default=VoiceTable(), validator=validate_voices).rate
+
+
+register_schema(VOICES_FILE, lambda doc: validate_voices(doc.data, doc.file, doc.text))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.prompts_cmd import check_prompts
 from bot.paths import PROMPTS_DIR
 from bot.prompts.book import PromptBook
 from bot.speech.lexicon import LEXICON_FILE, Lexicon
@@ -125,9 +126,7 @@ def test_broken_money_section_names_its_line_and_keeps_last_good(
 
 
 def test_prompts_check_reports_money_section_line(tmp_path: Path) -> None:
-    from bot.prompts.check import check_prompts_folder
-
     (tmp_path / LEXICON_FILE).write_text("vi:\n  XL: ích xờ lờ\nmoney:\n  vi: {style: tiny}\n", encoding="utf-8")
-    problems = check_prompts_folder(tmp_path)
+    problems = check_prompts(tmp_path)
     assert [(Path(p.file).name, p.line) for p in problems] == [(LEXICON_FILE, 4)]
     assert "tiny" in problems[0].message

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.prompts_cmd import check_prompts
 from bot.events import Lang, PhonemeTiming, Sentence, SpeechSegment
 from bot.paths import PROMPTS_DIR
 from bot.prompts.book import PromptBook
@@ -97,10 +98,8 @@ def test_broken_rate_section_names_its_line_and_keeps_last_good(
 
 
 def test_prompts_check_reports_rate_section_line(tmp_path: Path) -> None:
-    from bot.prompts.check import check_prompts_folder
-
     (tmp_path / VOICES_FILE).write_text("piper:\n  en: joe\nrate:\n  piper:\n    en: fast\n", encoding="utf-8")
-    problems = check_prompts_folder(tmp_path)
+    problems = check_prompts(tmp_path)
     assert [(Path(p.file).name, p.line) for p in problems] == [(VOICES_FILE, 5)]
     assert rates_for(PromptBook(PROMPTS_DIR)).busy_max == 1.15  # the bundled file is valid and bounded
 

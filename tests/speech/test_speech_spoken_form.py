@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.prompts_cmd import check_prompts
 from bot.paths import PROMPTS_DIR
-from bot.prompts.book import PromptBook
+from bot.prompts.book import PromptBook, PromptFileError
 from bot.speech.lexicon import LEXICON_FILE, Lexicon
 from bot.speech.spoken_form import to_spoken
+from bot.speech.voice_table import validate_voices
 
 
 @pytest.mark.parametrize(
@@ -111,21 +113,16 @@ def test_broken_lexicon_keeps_last_good(book: PromptBook, caplog: pytest.LogCapt
 
 
 def test_lexicon_and_voices_validators_for_prompts_check(tmp_path: Path) -> None:
-    from bot.prompts.check import check_prompts_folder
-
     (tmp_path / "lexicon.yaml").write_text("en:\n  XL: big\n  XS: [a, b]\n", encoding="utf-8")
     (tmp_path / "voices.yaml").write_text("piper:\n  en: joe\n", encoding="utf-8")
-    problems = check_prompts_folder(tmp_path)
+    problems = check_prompts(tmp_path)
     assert [(Path(p.file).name, p.line) for p in problems] == [("lexicon.yaml", 3)]
     # The bundled files are valid (other prompt files are other stages' business).
-    bundled = check_prompts_folder(PROMPTS_DIR)
+    bundled = check_prompts(PROMPTS_DIR)
     assert all(Path(p.file).name not in ("lexicon.yaml", "voices.yaml") for p in bundled)
 
 
 def test_voices_validator_names_the_line(tmp_path: Path) -> None:
-    from bot.prompts.book import PromptFileError
-    from bot.speech.voice_table import validate_voices
-
     text = "espeak:\n  en: en-us\npiper:\n  de: thorsten\n"
     with pytest.raises(PromptFileError) as info:
         validate_voices(__import__("yaml").safe_load(text), "voices.yaml", text)

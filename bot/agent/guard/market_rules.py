@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.agent.guard.verdict import GuardVerdict, TurnFacts
 from bot.events import LANGS, Lang
 from bot.paths import PROMPTS_DIR
 from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
+from bot.prompts.check import register_folder_check, register_schema
+from bot.prompts.lined_yaml import LinedYaml
 
 log = logging.getLogger(__name__)
 
@@ -93,46 +93,20 @@ class MarketRules:
     rules: tuple[ClaimRule, ...]
 
 
-def _node_lines(text: str) -> dict[tuple[Any, ...], int]:
-    """1-based line of every mapping key / list item under `rules`, keyed by its path."""
-    out: dict[tuple[Any, ...], int] = {}
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return out
-
-    def walk(node: yaml.Node, path: tuple[Any, ...]) -> None:
-        out[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                out[(*path, k.value)] = k.start_mark.line + 1
-                if isinstance(v, yaml.CollectionNode):
-                    walk(v, (*path, k.value))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, (*path, i))
-
-    if root is not None:
-        walk(root, ())
-    return out
+def _rule_line(doc: LinedYaml, path: tuple[Any, ...]) -> int | None:
+    """The line an error at `path` names: a scalar's key, or where a list or mapping starts (nearest node)."""
+    spot = doc.spot(path)
+    if spot is None:
+        return None
+    return spot.key_line if spot.scalar is not None and spot.key_line is not None else spot.line
 
 
 def parse_market_rules(data: Any, file: str, text: str | None = None) -> MarketRules:
     """Validate and compile one rule file; errors are PromptFileError with the file and line."""
-    if text is None:
-        try:
-            text = Path(file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            text = ""
-    lines = _node_lines(text)
+    doc = LinedYaml(file, data, text)
 
     def fail(path: tuple[Any, ...], message: str) -> PromptFileError:
-        line = None
-        for n in range(len(path), -1, -1):
-            line = lines.get(path[:n])
-            if line is not None:
-                break
-        return PromptFileError(PromptProblem(file, line, message))
+        return PromptFileError(PromptProblem(file, _rule_line(doc, path), message))
 
     if data is None:
         data = {}
@@ -197,13 +171,13 @@ def parse_market_rules(data: Any, file: str, text: str | None = None) -> MarketR
         # folding a regex strips only its literals' accents (no lowercasing: \S must not become \s)
         rules.append(ClaimRule(rid.strip(), raw["category"].strip(), raw["message"].strip(), action,
                                replace, re.compile(source, re.IGNORECASE), re.compile(fold(source), re.IGNORECASE),
-                               file, lines.get(at)))
+                               file, _rule_line(doc, at)))
     return MarketRules(market, str(data.get("description") or ""), tuple(rules))
 
 
-def validate_market_rules(data: Any, file: str, text: str) -> MarketRules:
-    """The `livebot prompts check` entry point (data, file, text)."""
-    return parse_market_rules(data, file, text)
+def validate_market_rules(doc: LinedYaml) -> MarketRules:
+    """The `livebot prompts check` schema of each rules/ file."""
+    return parse_market_rules(doc.data, doc.file, doc.text)
 
 
 def find_claims(sentence: str, rule_sets: list[MarketRules]) -> list[ClaimHit]:
@@ -288,27 +262,19 @@ class MarketClaimRule:
 
 # ---- lint of the seller's own script files ---------------------------------------------------------
 
-def _scalar_lines(text: str, file: str, default_lang: Lang | None) -> list[tuple[str, int, Lang | None]]:
-    """Every string value in a YAML file with its line and language (the nearest vi/zh/en key above it)."""
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return []  # the file's own validator reports the syntax error
+def _strings_by_lang(doc: LinedYaml, default_lang: Lang | None) -> list[tuple[str, int, Lang | None]]:
+    """Every non-blank text value with its line and language (the nearest vi/zh/en key above it)."""
     out: list[tuple[str, int, Lang | None]] = []
-
-    def walk(node: yaml.Node | None, lang: Lang | None) -> None:
-        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":str") and node.value.strip():
-            out.append((node.value, node.start_mark.line + 1, lang))
-        elif isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                key = str(k.value)
-                walk(v, key if key in LANGS else lang)  # type: ignore[arg-type]
-        elif isinstance(node, yaml.SequenceNode):
-            for item in node.value:
-                walk(item, lang)
-
-    walk(root, default_lang)
+    for spot in doc.strings():
+        if spot.scalar is not None and spot.scalar.strip():
+            lang = next((k for k in reversed(spot.path) if isinstance(k, str) and k in LANGS), default_lang)
+            out.append((spot.scalar, spot.line, lang))  # type: ignore[arg-type]
     return out
+
+
+def _scalar_lines(text: str, file: str, default_lang: Lang | None) -> list[tuple[str, int, Lang | None]]:
+    """Every text value in a YAML text with its line and language; none when the text does not parse."""
+    return _strings_by_lang(LinedYaml(file, None, text), default_lang)
 
 
 def lint_script_files(folder: Path, prompts: PromptBook | None = None) -> list[PromptProblem]:
@@ -328,14 +294,14 @@ def lint_script_files(folder: Path, prompts: PromptBook | None = None) -> list[P
         if not path.is_file():
             continue
         try:
-            text = path.read_text(encoding="utf-8")
-            data = yaml.safe_load(text)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            continue
+            doc = LinedYaml.read(path)
+        except (OSError, UnicodeDecodeError, PromptFileError):
+            continue  # the file's own schema reports it
+        data = doc.data
         main: Lang | None = data.get("language") if isinstance(data, dict) and data.get("language") in LANGS else None
         if name == "show.yaml" and main is None:
             main = "vi"
-        for value, line, lang in _scalar_lines(text, str(path), main):
+        for value, line, lang in _strings_by_lang(doc, main):
             if lang is not None:
                 report(path, line, unicodedata.normalize("NFC", value), lang)
     persona = folder / "persona.md"
@@ -348,3 +314,8 @@ def lint_script_files(folder: Path, prompts: PromptBook | None = None) -> list[P
             for lang in LANGS:  # the persona mixes languages: every market's rules apply
                 report(persona, n, unicodedata.normalize("NFC", line_text), lang)
     return list(dict.fromkeys(problems))  # rules/all.yaml applies to every language: report a hit once
+
+
+for _market in (COMMON, *LANGS):
+    register_schema(rules_file(_market), validate_market_rules)
+register_folder_check(lint_script_files)

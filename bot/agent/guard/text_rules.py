@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
 from bot.agent.guard.verdict import GuardVerdict, TurnFacts
 from bot.agent.llm.persona import load_persona
 from bot.events import LANGS, Lang
 from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
+from bot.prompts.check import register_schema
+from bot.prompts.lined_yaml import LinedYaml
 
 BANNED_FILE = "banned.yaml"
 _BANNED_KEYS = ("all", *LANGS)
@@ -58,25 +58,25 @@ class BannedPhrases:
     exact: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
 
 
-def parse_banned(data: Any, file: str) -> BannedPhrases:
+def parse_banned(data: Any, file: str, text: str | None = None) -> BannedPhrases:
     """Validate banned.yaml (keys all/vi/zh/en, lists of phrases) and compile it."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise PromptFileError(PromptProblem(file, 1, "expected a mapping with keys all, vi, zh, en"))
-    lines = _key_lines(file)
+    doc = LinedYaml(file, data, text)
     for key, items in data.items():
         if key not in _BANNED_KEYS:
             raise PromptFileError(PromptProblem(
-                file, lines.get(str(key)), f"unknown key {key!r} (use all, vi, zh, en)"))
+                file, doc.key_line([key]), f"unknown key {key!r} (use all, vi, zh, en)"))
         if items is None:
             continue
         if not isinstance(items, list):
-            raise PromptFileError(PromptProblem(file, lines.get(key), f"{key}: expected a list of phrases"))
+            raise PromptFileError(PromptProblem(file, doc.key_line([key]), f"{key}: expected a list of phrases"))
         for i, item in enumerate(items):
             if not isinstance(item, str) or not item.strip():
                 raise PromptFileError(PromptProblem(
-                    file, lines.get(f"{key}[{i}]", lines.get(key)), f"{key}: item {i + 1} is not a phrase"))
+                    file, doc.key_line([key, i]), f"{key}: item {i + 1} is not a phrase"))
     common = [p.strip() for p in data.get("all") or []]
     folded: dict[str, re.Pattern[str] | None] = {}
     exact: dict[str, re.Pattern[str] | None] = {}
@@ -96,23 +96,6 @@ def _marked(text: str) -> str:
 
 def _has_marks(text: str) -> bool:
     return any(unicodedata.combining(ch) for ch in unicodedata.normalize("NFD", text)) or "đ" in text.casefold()
-
-
-def _key_lines(file: str) -> dict[str, int]:
-    """1-based lines of each top-level key and list item, for error messages."""
-    out: dict[str, int] = {}
-    try:
-        with open(file, encoding="utf-8") as fh:
-            node = yaml.compose(fh)
-    except (OSError, yaml.YAMLError):
-        return out
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            out[str(key_node.value)] = key_node.start_mark.line + 1
-            if isinstance(value_node, yaml.SequenceNode):
-                for i, item in enumerate(value_node.value):
-                    out[f"{key_node.value}[{i}]"] = item.start_mark.line + 1
-    return out
 
 
 class BannedPhraseRule:
@@ -211,3 +194,6 @@ class PromptLeakRule:
         if self._shingles and not self._shingles.isdisjoint(_shingles(sentence)):
             return GuardVerdict(False, "repeats the persona / system prompt", self.name)
         return None
+
+
+register_schema(BANNED_FILE, lambda doc: parse_banned(doc.data, doc.file, doc.text))
