@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 
+from bot.agent.offline import display_name, viewer_address
 from bot.catalog.model import Product
 from bot.events import Comment, Lang, Viewer
 from bot.frames import GiftStreak, MergedMoment
 from bot.language.money import format_money
-from bot.language.templates import render_greeting, render_template
+from bot.language.templates import join_names, render_greeting, render_template
 from bot.prompts.book import PromptBook
 
 _FIELD = re.compile(r"\{(\w+)\}")
@@ -17,14 +18,12 @@ _FIELD = re.compile(r"\{(\w+)\}")
 
 def product_name(product: Product, lang: Lang) -> str:
     """The product's name in the viewer's language (name_en, name_zh columns, aliases)."""
-    from bot.agent.offline import display_name
 
     return display_name(product, lang)
 
 
 def address(viewer: Viewer, lang: Lang) -> str:
     """A viewer's name as the host says it: no emoji, digits or controls (a nickname is never a number)."""
-    from bot.agent.offline import viewer_address
 
     return viewer_address(Comment(t=0.0, user=viewer, text=""), lang)
 
@@ -44,7 +43,6 @@ class LineWriter:
 
     def thanks_gifts(self, streaks: list[GiftStreak], lang: Lang, seed: int, named: int = 3) -> tuple[str, int]:
         """One line thanking several gifters ("cảm ơn Minh, Hoa và 3 bạn đã tặng quà"); returns (line, others)."""
-        from bot.language.templates import join_names
 
         names: list[str] = []
         for st in streaks:
@@ -62,7 +60,6 @@ class LineWriter:
         return render_template(self.prompts, "asked_earlier", lang, seed, name=names)
 
     def thanks_moment(self, moment: MergedMoment, lang: Lang, seed: int) -> str:
-        from bot.language.templates import join_names
 
         names = [address(v, lang) for v in moment.viewers]
         who = join_names(names, lang)
