@@ -9,7 +9,26 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bot.config import Settings
+from bot.events import LANGS
+from bot.prompts.book import PromptBook
+from bot.speech.coqui_engine import coqui_cache_dir
+from bot.speech.edge_engine import DEFAULT_VOICES
 from bot.speech.engine import SpeechError
+from bot.speech.espeak import EspeakEngine, espeak_languages
+from bot.speech.piper_engine import pypi_voice_path
+from bot.speech.speaker import make_engine
+from bot.speech.voice_catalog import (
+    default_voice_for,
+    hub_path,
+    hub_repo,
+    installed_voices,
+    known_voices,
+    recommended_voices,
+)
+from bot.speech.voice_catalog import voices_dir as voices_folder
+from bot.speech.voice_install import InstallError, install_from_dir, install_from_hub
+from bot.speech.voice_table import voice_for
 
 # espeak voice names worth listing for our languages (the wheel has ~130 in all).
 _ESPEAK_PREFIXES = ("vi", "cmn", "yue", "en")
@@ -30,8 +49,6 @@ class VoiceRow:
 
 def _espeak_rows() -> list[VoiceRow]:
     try:
-        from bot.speech.espeak import EspeakEngine, espeak_languages
-
         EspeakEngine()
         names = espeak_languages()
     except (SpeechError, OSError, ImportError) as exc:
@@ -48,9 +65,6 @@ def _espeak_rows() -> list[VoiceRow]:
 def _piper_rows(voices_dir: Path) -> list[VoiceRow]:
     if importlib.util.find_spec("piper") is None:
         return [VoiceRow("piper", "-", "-", "unavailable", "piper-tts is not installed (livebot[piper])")]
-    from bot.speech.piper_engine import pypi_voice_path
-    from bot.speech.voice_catalog import installed_voices
-
     rows = []
     joe = pypi_voice_path("joe")
     if joe is not None:
@@ -69,18 +83,12 @@ def _piper_rows(voices_dir: Path) -> list[VoiceRow]:
 
 
 def _engine_rows(name: str, voices_dir: Path) -> list[VoiceRow]:
-    from bot.speech.speaker import make_engine
-
     try:
         make_engine(name, voices_dir=voices_dir)
     except SpeechError as exc:
         return [VoiceRow(name, "-", "-", "unavailable", str(exc))]
     if name == "edge":
-        from bot.speech.edge_engine import DEFAULT_VOICES
-
         return [VoiceRow("edge", v, lang, "online", "needs the network") for lang, v in DEFAULT_VOICES.items()]
-    from bot.speech.coqui_engine import coqui_cache_dir
-
     folders = [p.parent for root in (voices_dir, coqui_cache_dir()) if root and root.is_dir()
                for p in root.glob("*/config.json")]
     if not folders:
@@ -88,10 +96,13 @@ def _engine_rows(name: str, voices_dir: Path) -> list[VoiceRow]:
     return [VoiceRow("coqui", f.name, "", "ok", str(f)) for f in folders]
 
 
+def configured_voices_dir(given: Path | None = None) -> Path:
+    """`given`, else Settings' voices folder (LIVEBOT_VOICES_DIR), else the user's cache folder."""
+    return voices_folder(given if given is not None else Settings().voices.dir)
+
+
 def available_voices(voices_dir: Path | None = None) -> list[VoiceRow]:
     """Every engine and voice on this machine, with the reason where one is unavailable."""
-    from bot.speech.voice_catalog import voices_dir as configured_voices_dir
-
     voices_dir = configured_voices_dir(voices_dir)
     return [*_espeak_rows(), *_piper_rows(voices_dir), *_engine_rows("coqui", voices_dir),
             *_engine_rows("edge", voices_dir)]
@@ -99,8 +110,6 @@ def available_voices(voices_dir: Path | None = None) -> list[VoiceRow]:
 
 def _piper_voice_exists(spec: str, folder: Path) -> bool:
     """The same look-up PiperEngine.resolve does, without loading piper."""
-    from bot.speech.piper_engine import pypi_voice_path
-
     if pypi_voice_path(spec) is not None:
         return True
     path = Path(spec).expanduser()
@@ -113,17 +122,9 @@ def _piper_voice_exists(spec: str, folder: Path) -> bool:
 def speaking_voices(voices_dir: Path | None = None, prompts: Path | None = None) -> list[VoiceRow]:
     """Which voice speaks each language with `--tts piper`: voices.yaml's, else the installed
     default, else (English) the PyPI voice, else espeak."""
-    from bot.config import Settings
-    from bot.events import LANGS
-    from bot.prompts.book import PromptBook
-    from bot.speech.piper_engine import pypi_voice_path
-    from bot.speech.voice_catalog import default_voice_for
-    from bot.speech.voice_catalog import voices_dir as configured_voices_dir
-    from bot.speech.voice_table import voice_for
-
     settings = Settings()
     book = PromptBook(prompts or settings.prompts)
-    folder = configured_voices_dir(voices_dir)
+    folder = voices_folder(voices_dir if voices_dir is not None else settings.voices.dir)
     has_piper = importlib.util.find_spec("piper") is not None
     rows = []
     for lang in LANGS:
@@ -193,10 +194,6 @@ class _RichProgress:
 
 def install_command(names: list[str], from_dir: Path | None, recommended: bool, force: bool) -> int:
     """Install each voice; one line per voice; exit code 1 if any failed, 2 for a usage error."""
-    from bot.speech.voice_catalog import recommended_voices
-    from bot.speech.voice_catalog import voices_dir as configured_voices_dir
-    from bot.speech.voice_install import InstallError, install_from_dir, install_from_hub
-
     out, err = Console(), Console(stderr=True)
     if recommended:
         names = [*names, *(n for n in recommended_voices() if n not in names)]
@@ -226,8 +223,6 @@ def install_command(names: list[str], from_dir: Path | None, recommended: bool, 
 
 def known_command() -> None:
     """Print the Piper voices livebot knows by name."""
-    from bot.speech.voice_catalog import hub_path, hub_repo, known_voices
-
     repo, _ = hub_repo()
     table = Table(title=f"Piper voices on the hub ({repo})")
     for column in ("voice", "lang", "quality", "Hz", "licence", "hub path"):
