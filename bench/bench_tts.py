@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.config import Settings  # noqa: E402
 from bot.events import LANGS, Lang, Sentence  # noqa: E402
 from bot.paths import PROMPTS_DIR  # noqa: E402
 from bot.prompts.book import PromptBook  # noqa: E402
@@ -77,7 +78,7 @@ def bench_piper_voices() -> dict[str, dict[str, float]]:
         from bot.speech.piper_engine import PiperEngine
     except ImportError as exc:
         return {"piper": {"error": str(exc)}}  # type: ignore[dict-item]
-    folder = voices_dir()
+    folder = voices_dir(Settings().voices.dir)  # LIVEBOT_VOICES_DIR, as the show reads it
     voices = [("joe", "en")] + [(v.name, v.lang) for v in installed_voices(folder)
                                 if not v.problem and v.lang in LANGS]
     from bot.speech.voice_catalog import read_voice_config

@@ -39,10 +39,11 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|(?<=[。！？])")
 _HAPPY = {"greeting", "buy"}
 
 
-def build_question(comment: Comment, matcher: ProductMatcher, current: Product | None = None) -> Question:
-    """Understand a comment: language, intent, products it names, whether it is hostile."""
+def build_question(comment: Comment, matcher: ProductMatcher, current: Product | None = None,
+                   default_lang: Lang = "vi") -> Question:
+    """Understand a comment: language (`default_lang` when it cannot tell), intent, products, hostility."""
     text = clean_comment(comment.text)
-    lang = detect_language(text)
+    lang = detect_language(text, default_lang)
     products = matcher.named_in_order(text, lang)
     size = asked_size(text)
     # "sp đang ghim", "cái này", or a bare "sz M còn k": in a live room, the product on screen.

@@ -16,9 +16,17 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
+from rich.console import Console
+from rich.markup import escape
+
+from bot.avatar.font_book import coverage, shipped_fonts
+from bot.cli.voices import available_voices
+from bot.config import LlmSettings, Settings, reveal
 from bot.events import LANGS
+from bot.output.settings import OutputSettings
 
 PROBE_TIMEOUT_S = 5.0
 DEFAULT_SIGN_URL = "https://api.eulerstream.com"  # TikTokLive's own default when SIGN_API_URL is unset
@@ -35,19 +43,10 @@ class Finding:
     required: bool = True
 
 
-def _env(name: str) -> str | None:
-    """A variable from the environment, else from `.env` (DESIGN §2.2), as the LLM responder reads it."""
-    from dotenv import dotenv_values
-
-    return os.environ.get(name) or dotenv_values(".env").get(name) or None
-
-
-def installed_voices_by_language() -> dict[str, list[str]]:
+def installed_voices_by_language(voices_dir: Path | None = None) -> dict[str, list[str]]:
     """lang -> usable voices ("engine:voice"), from bot/speech through `livebot voices`' listing."""
-    from bot.cli.voices import available_voices
-
     by_lang: dict[str, list[str]] = {lang: [] for lang in LANGS}
-    for row in available_voices():
+    for row in available_voices(voices_dir):
         if row.status in ("default", "ok") and row.language in by_lang:
             by_lang[row.language].append(f"{row.engine}:{row.voice}")
     return by_lang
@@ -74,8 +73,6 @@ def _gb2312_hanzi() -> list[str]:
 
 
 def check_fonts() -> Finding:
-    from bot.avatar.font_book import coverage, shipped_fonts
-
     fonts = shipped_fonts()
     if not fonts:
         return Finding("fonts", False, "the font livebot ships is missing from the package",
@@ -91,15 +88,13 @@ def check_fonts() -> Finding:
                    "" if ok else "reinstall livebot; the shipped font file is damaged")
 
 
-def check_virtualcam() -> Finding:
+def check_virtualcam(output: OutputSettings | None = None) -> Finding:
     try:
         import pyvirtualcam
     except ImportError:
         return Finding("virtual camera", False, "pyvirtualcam is not installed",
                        "pip install 'livebot[virtualcam]' (only for --output virtualcam)", required=False)
-    from bot.output.settings import OutputSettings
-
-    s = OutputSettings()
+    s = output or Settings().output
     try:
         with pyvirtualcam.Camera(320, 240, 25, device=s.camera_device, backend=s.camera_backend) as cam:
             return Finding("virtual camera", True, f"{cam.backend} backend, device {cam.device}", required=False)
@@ -109,10 +104,8 @@ def check_virtualcam() -> Finding:
                        "install OBS and start its Virtual Camera once (docs/going-live.md)", required=False)
 
 
-def check_audio_device() -> Finding:
-    from bot.output.settings import OutputSettings
-
-    wanted = OutputSettings().audio_device
+def check_audio_device(output: OutputSettings | None = None) -> Finding:
+    wanted = (output or Settings().output).audio_device
     try:
         import sounddevice
     except (ImportError, OSError) as exc:
@@ -166,15 +159,15 @@ def check_rtmp(url: str) -> Finding:
     return Finding("rtmp", True, f"{where} answers the RTMP handshake ({ms:.0f} ms)")
 
 
-def check_llm(base_url: str | None = None, api_key: str | None = None, model: str | None = None) -> Finding:
+def check_llm(base_url: str | None = None, api_key: str | None = None, model: str | None = None,
+              llm: LlmSettings | None = None) -> Finding:
     """A one-token chat completion against the configured OpenAI-compatible endpoint, timed."""
-    from bot.config import Settings
-
-    base_url = base_url or _env("OPENAI_BASE_URL")
-    api_key = api_key or _env("OPENAI_API_KEY")
+    llm = llm or Settings().llm  # the same settings `--llm openai` reads (environment, then .env)
+    base_url = base_url or llm.base_url
+    api_key = api_key or reveal(llm.api_key)
     if base_url is None and api_key is None:
         return Finding("llm", True, "not configured: the offline responder answers (--llm offline)", required=False)
-    model = model or Settings().llm_model
+    model = model or llm.model
     endpoint = (base_url or "https://api.openai.com/v1").rstrip("/") + "/chat/completions"
     body = json.dumps({"model": model, "max_tokens": 1, "messages": [{"role": "user", "content": "ping"}]})
     request = urllib.request.Request(endpoint, data=body.encode(), method="POST", headers={
@@ -190,7 +183,7 @@ def check_llm(base_url: str | None = None, api_key: str | None = None, model: st
         return Finding("llm", False, f"{endpoint} unreachable ({getattr(exc, 'reason', exc)})",
                        "start the server or fix OPENAI_BASE_URL; without it use --llm offline")
     ms = (time.perf_counter() - started) * 1000
-    deadline_s = Settings().llm_deadline_s
+    deadline_s = llm.deadline_s
     late = f"; slower than LIVEBOT_LLM_DEADLINE_S={deadline_s}, so the offline responder will answer first" \
         if ms > deadline_s * 1000 else ""
     return Finding("llm", True, f"{model} at {endpoint} answered in {ms:.0f} ms{late}")
@@ -198,7 +191,8 @@ def check_llm(base_url: str | None = None, api_key: str | None = None, model: st
 
 def check_sign_server(url: str | None = None) -> Finding:
     """Any HTTP answer from the TikTok sign server counts: it is up; only the TikTok source needs it."""
-    url = url or _env("SIGN_API_URL") or DEFAULT_SIGN_URL
+    # TikTokLive's own variable, read where TikTokLive reads it: the environment (not livebot's .env).
+    url = url or os.environ.get("SIGN_API_URL") or DEFAULT_SIGN_URL
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(url, timeout=PROBE_TIMEOUT_S) as response:
@@ -232,24 +226,22 @@ def check_database(url: str) -> Finding:
     return Finding("database", True, f"{safe} writable")
 
 
-def run_checks(db: str, rtmp: str | None = None) -> list[Finding]:
+def run_checks(db: str, rtmp: str | None = None, settings: Settings | None = None) -> list[Finding]:
     """Every check, in the order a seller sets up: voice, text, picture, sound, stream, brain, room, records."""
-    findings = [check_voices(), check_fonts(), check_virtualcam(), check_audio_device()]
+    s = settings or Settings()
+    findings = [check_voices(lambda: installed_voices_by_language(s.voices.dir)), check_fonts(),
+                check_virtualcam(s.output), check_audio_device(s.output)]
     if rtmp:
         findings.append(check_rtmp(rtmp))
-    findings += [check_llm(), check_sign_server(), check_database(db)]
+    findings += [check_llm(llm=s.llm), check_sign_server(), check_database(db)]
     return findings
 
 
 def doctor_command(db: str | None, rtmp: str | None) -> int:
     """Print one line per check; return the exit code (1 when a required check failed)."""
-    from rich.console import Console
-    from rich.markup import escape
-
-    from bot.config import Settings
-
     console = Console(highlight=False, soft_wrap=True)
-    findings = run_checks(db or Settings().db, rtmp)
+    settings = Settings()
+    findings = run_checks(db or settings.db, rtmp, settings)
     for f in findings:
         mark = "[green]✔[/]" if f.ok else ("[red]✘[/]" if f.required else "[yellow]✘[/]")
         fix = f" — fix: {escape(f.fix)}" if f.fix and not f.ok else ""

@@ -50,22 +50,33 @@ def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
 
 
+_DB_HELP = "database URL (default LIVEBOT_DB, else sqlite:///livebot.db)"
+
+
+def _db(given: str | None) -> str:
+    """`--db`, else LIVEBOT_DB through Settings (docs/reports.md)."""
+    from bot.config import Settings
+
+    return given or Settings().db
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
     err.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)  # one line, never wrapped
     return typer.Exit(code)
 
 
-def _run(source: str, catalog: Path | None, outputs: list[str], llm: str, tts: str, avatar: Path | None,
-         prompts: Path | None, db: str | None, realtime: bool, variant: str | None, as_json: bool,
-         control: bool = False) -> None:
+def _run(source: str, catalog: Path | None, outputs: list[str], llm: str | None, tts: str | None,
+         avatar: Path | None, prompts: Path | None, db: str | None, realtime: bool, variant: str | None,
+         as_json: bool, control: bool = False) -> None:
     from bot.config import Settings
     from bot.pipeline.assembly import SetupError, ShowOptions
     from bot.pipeline.runner import run_show, summary_table
 
     if catalog is not None and not catalog.exists():
         raise _fail(f"catalog file not found: {catalog}")
-    settings = Settings()
-    opts = ShowOptions(source=source, catalog=catalog, outputs=outputs or ["none"], llm=llm, tts=tts,
+    settings = Settings()  # read once here; every stage gets its part through ShowOptions
+    opts = ShowOptions(source=source, catalog=catalog, outputs=outputs or ["none"], llm=llm or settings.llm.kind,
+                       tts=tts or settings.tts,
                        avatar=avatar, prompts=prompts, db=db, realtime=realtime, variant=variant,
                        control=control, settings=settings)
     from bot.web.control_api import ControlError
@@ -99,8 +110,9 @@ def run(source: str = typer.Option(..., "--source",
                                    help="tiktok:@user[?room_id=N] | douyin:ROOM | replay:FILE | console"),
         catalog: Path | None = typer.Option(None, "--catalog", help="catalog CSV/JSON (else the DB's)"),
         output: list[str] = typer.Option([], "--output", help="virtualcam | rtmp://â€¦ | FILE.mp4/.flv | window | none"),
-        llm: str = typer.Option("offline", "--llm", help="offline | openai"),
-        tts: str = typer.Option("espeak", "--tts", help="espeak | piper | coqui | edge"),
+        llm: str | None = typer.Option(None, "--llm", help="offline | openai (default LIVEBOT_LLM, else offline)"),
+        tts: str | None = typer.Option(None, "--tts",
+                                       help="espeak | piper | coqui | edge (default LIVEBOT_TTS, else espeak)"),
         avatar: Path | None = typer.Option(None, "--avatar", help="avatar folder with avatar.toml"),
         prompts: Path | None = typer.Option(None, "--prompts", help="prompts folder (default prompts/)"),
         db: str | None = typer.Option(None, "--db", help="database URL (default sqlite:///livebot.db)"),
@@ -134,15 +146,15 @@ def record(source: str = typer.Option(..., "--source", help="tiktok:@user | douy
 
 
 @catalog_app.command("import")
-def catalog_import(file: Path, db: str = typer.Option("sqlite:///livebot.db", "--db")) -> None:
+def catalog_import(file: Path, db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
     """Load or update products from a CSV or JSON catalog."""
     from bot.cli.report_cmd import catalog_import_command
 
-    catalog_import_command(file, db)
+    catalog_import_command(file, _db(db))
 
 
 @app.command()
-def report(db: str = typer.Option("sqlite:///livebot.db", "--db"),
+def report(db: str | None = typer.Option(None, "--db", help=_DB_HELP),
            session: str = typer.Option("last", "--session", help="session id or 'last'"),
            fmt: str = typer.Option("table", "--format", help="table | json | csv"),
            plot: Path | None = typer.Option(None, "--plot", help="write charts to this PNG"),
@@ -155,19 +167,22 @@ def report(db: str = typer.Option("sqlite:///livebot.db", "--db"),
     if compare_variants:
         from bot.cli.report_cmd import compare_variants_command
 
-        compare_variants_command(db, sessions, fmt)
+        compare_variants_command(_db(db), sessions, fmt)
         return
-    report_command(db, session, fmt, plot)
+    report_command(_db(db), session, fmt, plot)
 
 
 @app.command()
-def dashboard(db: str = typer.Option("sqlite:///livebot.db", "--db"),
+def dashboard(db: str | None = typer.Option(None, "--db", help=_DB_HELP),
               host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
-              token: str | None = typer.Option(None, "--token", envvar="LIVEBOT_DASHBOARD_TOKEN")) -> None:
+              token: str | None = typer.Option(None, "--token", help="default LIVEBOT_DASHBOARD_TOKEN")) -> None:
     """Web page for marketers and moderators."""
+    from bot.config import Settings, reveal
     from bot.web.dashboard import dashboard_command
 
-    dashboard_command(db, host, port, token)
+    s = Settings()
+    dashboard_command(db or s.db, host, port, token or reveal(s.dashboard.token),
+                      control_url=f"http://{s.control_host}:{s.control_port}", control_token=reveal(s.control_token))
 
 
 voices_app = typer.Typer(help="Voices: list the engines and voices here; install Piper voices from the hub.")
@@ -247,7 +262,8 @@ def calibrate_play(output: str = typer.Argument(..., help="virtualcam | rtmp://â
 
     s = Settings()
     try:
-        play_calibration(output, seconds, StreamFormat(s.width, s.height, s.fps, s.sample_rate))
+        play_calibration(output, seconds, StreamFormat(s.width, s.height, s.fps, s.sample_rate),
+                         **s.output.model_dump())
     except OutputError as exc:
         raise _fail(str(exc)) from None
 

@@ -12,12 +12,14 @@ from bot.store.database import StoreError
 
 def orders_import_command(
     file: Path = typer.Argument(..., help="TikTok Shop order export (CSV)"),
-    db: str = typer.Option("sqlite:///livebot.db", "--db", help="database URL"),
+    db: str | None = typer.Option(None, "--db", help="database URL (default LIVEBOT_DB, else sqlite:///livebot.db)"),
     session: str | None = typer.Option(None, "--session",
                                        help="session id or 'last' (default: matched by order time)"),
     currency: str | None = typer.Option(None, "--currency", help="currency when the export has none"),
 ) -> None:
     """Import orders (insert or update by order id + SKU); bad rows are listed with their line."""
+    # Here, not at the top: main.py imports this module for every `--help`, which must stay instant.
+    from bot.config import Settings
     from bot.store.orders_import import import_orders
 
     err = Console(stderr=True)
@@ -25,7 +27,7 @@ def orders_import_command(
         err.print(f"[red]error:[/] order export not found: {file}", highlight=False)
         raise typer.Exit(1)
     try:
-        result = import_orders(db, file, session, default_currency=currency)
+        result = import_orders(db or Settings().db, file, session, default_currency=currency)
     except (StoreError, UnicodeDecodeError, OSError) as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None

@@ -14,9 +14,12 @@ from pathlib import Path
 
 from rich.console import Console
 
+from bot.config import Settings
 from bot.events import ConnectionHealth
+from bot.session_clock import SessionClock
 from bot.sources.base import EventSource, SourceError
 from bot.sources.eventlog import EventLogWriter
+from bot.sources.spec import open_source
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +40,11 @@ def record_command(source: str, out: Path, max_seconds: float | None = None) -> 
                   markup=False, highlight=False)
 
 
-def open_source_for_record(spec: str) -> EventSource:
+def open_source_for_record(spec: str, settings: Settings | None = None) -> EventSource:
     """The source a spec names, on a wall-clock session timeline (a recording is always live)."""
-    from bot.session_clock import SessionClock
-    from bot.sources.spec import open_source
-
-    return open_source(spec, SessionClock(realtime=True))
+    s = settings or Settings()
+    return open_source(spec, SessionClock(realtime=True), options=s.supervisor, douyin_url=s.douyin.sidecar,
+                       douyin_gift_warn_s=s.douyin.gift_warn_s)
 
 
 async def record_events(source: EventSource, writer: EventLogWriter, *, max_seconds: float | None = None,

@@ -26,7 +26,7 @@ from bot.speech.voice_catalog import (
     known_voices,
     recommended_voices,
 )
-from bot.speech.voice_catalog import voices_dir as configured_voices_dir
+from bot.speech.voice_catalog import voices_dir as voices_folder
 from bot.speech.voice_install import InstallError, install_from_dir, install_from_hub
 from bot.speech.voice_table import voice_for
 
@@ -49,7 +49,6 @@ class VoiceRow:
 
 def _espeak_rows() -> list[VoiceRow]:
     try:
-
         EspeakEngine()
         names = espeak_languages()
     except (SpeechError, OSError, ImportError) as exc:
@@ -66,7 +65,6 @@ def _espeak_rows() -> list[VoiceRow]:
 def _piper_rows(voices_dir: Path) -> list[VoiceRow]:
     if importlib.util.find_spec("piper") is None:
         return [VoiceRow("piper", "-", "-", "unavailable", "piper-tts is not installed (livebot[piper])")]
-
     rows = []
     joe = pypi_voice_path("joe")
     if joe is not None:
@@ -85,15 +83,12 @@ def _piper_rows(voices_dir: Path) -> list[VoiceRow]:
 
 
 def _engine_rows(name: str, voices_dir: Path) -> list[VoiceRow]:
-
     try:
         make_engine(name, voices_dir=voices_dir)
     except SpeechError as exc:
         return [VoiceRow(name, "-", "-", "unavailable", str(exc))]
     if name == "edge":
-
         return [VoiceRow("edge", v, lang, "online", "needs the network") for lang, v in DEFAULT_VOICES.items()]
-
     folders = [p.parent for root in (voices_dir, coqui_cache_dir()) if root and root.is_dir()
                for p in root.glob("*/config.json")]
     if not folders:
@@ -101,9 +96,13 @@ def _engine_rows(name: str, voices_dir: Path) -> list[VoiceRow]:
     return [VoiceRow("coqui", f.name, "", "ok", str(f)) for f in folders]
 
 
+def configured_voices_dir(given: Path | None = None) -> Path:
+    """`given`, else Settings' voices folder (LIVEBOT_VOICES_DIR), else the user's cache folder."""
+    return voices_folder(given if given is not None else Settings().voices.dir)
+
+
 def available_voices(voices_dir: Path | None = None) -> list[VoiceRow]:
     """Every engine and voice on this machine, with the reason where one is unavailable."""
-
     voices_dir = configured_voices_dir(voices_dir)
     return [*_espeak_rows(), *_piper_rows(voices_dir), *_engine_rows("coqui", voices_dir),
             *_engine_rows("edge", voices_dir)]
@@ -111,7 +110,6 @@ def available_voices(voices_dir: Path | None = None) -> list[VoiceRow]:
 
 def _piper_voice_exists(spec: str, folder: Path) -> bool:
     """The same look-up PiperEngine.resolve does, without loading piper."""
-
     if pypi_voice_path(spec) is not None:
         return True
     path = Path(spec).expanduser()
@@ -124,10 +122,9 @@ def _piper_voice_exists(spec: str, folder: Path) -> bool:
 def speaking_voices(voices_dir: Path | None = None, prompts: Path | None = None) -> list[VoiceRow]:
     """Which voice speaks each language with `--tts piper`: voices.yaml's, else the installed
     default, else (English) the PyPI voice, else espeak."""
-
     settings = Settings()
     book = PromptBook(prompts or settings.prompts)
-    folder = configured_voices_dir(voices_dir)
+    folder = voices_folder(voices_dir if voices_dir is not None else settings.voices.dir)
     has_piper = importlib.util.find_spec("piper") is not None
     rows = []
     for lang in LANGS:
@@ -197,7 +194,6 @@ class _RichProgress:
 
 def install_command(names: list[str], from_dir: Path | None, recommended: bool, force: bool) -> int:
     """Install each voice; one line per voice; exit code 1 if any failed, 2 for a usage error."""
-
     out, err = Console(), Console(stderr=True)
     if recommended:
         names = [*names, *(n for n in recommended_voices() if n not in names)]
@@ -227,7 +223,6 @@ def install_command(names: list[str], from_dir: Path | None, recommended: bool, 
 
 def known_command() -> None:
     """Print the Piper voices livebot knows by name."""
-
     repo, _ = hub_repo()
     table = Table(title=f"Piper voices on the hub ({repo})")
     for column in ("voice", "lang", "quality", "Hz", "licence", "hub path"):

@@ -9,11 +9,10 @@ ambiguous — the shop's own language.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from typing import Any
 
-from bot.events import LANGS, Lang
+from bot.events import Lang
 from bot.language.text import TEENCODE, fold, is_cjk, strip_invisible, words
 
 log = logging.getLogger(__name__)
@@ -41,7 +40,6 @@ colors shipping free cost costs can could would i my me we our of for in on to a
 real person bot human yes no not still there here sold out any left dress shirt jeans bag hat
 """.split())  # not "ship", "size", "sale": Vietnamese comments use them as is
 
-_DEFAULT_ENV = "LIVEBOT_DEFAULT_LANG"
 _MIN_CONFIDENCE = 0.6
 
 
@@ -70,15 +68,8 @@ class _Lingua:
 LINGUA = _Lingua()
 
 
-def default_lang() -> Lang:
-    """The language assumed for ambiguous comments: LIVEBOT_DEFAULT_LANG, else vi (the shop's)."""
-    value = os.environ.get(_DEFAULT_ENV, "vi").strip().lower()
-    return value if value in LANGS else "vi"  # type: ignore[return-value]
-
-
-def detect_language(text: str, default: Lang | None = None) -> Lang:
-    """Language of a short comment; `default` (or LIVEBOT_DEFAULT_LANG, else 'vi') when unclear."""
-    fallback: Lang = default or default_lang()
+def detect_language(text: str, default: Lang = "vi") -> Lang:
+    """Language of a short comment; `default` (the shop's: `Settings.default_lang`, else vi) when unclear."""
     text = strip_invisible(text)
     han = sum(1 for ch in text if is_cjk(ch))
     letters = sum(1 for ch in text if ch.isalpha())
@@ -92,7 +83,7 @@ def detect_language(text: str, default: Lang | None = None) -> Lang:
         return "vi"
     tokens = [w for w in words(fold(text)) if not w.isdigit()]
     if not tokens:
-        return fallback  # emoji, digits, punctuation only
+        return default  # emoji, digits, punctuation only
     vi_hits = sum(1 for w in tokens if w in VI_WORDS)
     en_hits = sum(1 for w in tokens if w in EN_WORDS)
     if vi_hits >= 2 and vi_hits > en_hits:
@@ -100,9 +91,9 @@ def detect_language(text: str, default: Lang | None = None) -> Lang:
     if en_hits >= 2 and en_hits > vi_hits:
         return "en"
     if len(tokens) == 1 and len(tokens[0]) <= 3:
-        return fallback  # "ok", "hi", "k": nothing to go on
+        return default  # "ok", "hi", "k": nothing to go on
     scores = LINGUA.confidences(" ".join(tokens))
     best = max(scores, key=lambda k: scores[k])
     if scores[best] >= _MIN_CONFIDENCE:
         return best
-    return fallback
+    return default

@@ -14,6 +14,7 @@ import av
 import numpy as np
 
 from bot.events import StageFrame
+from bot.output.factory import open_output
 from bot.output.sink import OutputError, StreamFormat
 
 BEEP_HZ = 1000.0
@@ -175,8 +176,6 @@ def play_calibration(spec: str, seconds: float, fmt: StreamFormat, **settings: o
     """Send the pattern to an output spec (paced to the wall clock for live outputs); frames sent."""
     import time
 
-    from bot.output.factory import open_output
-
     out = open_output(spec, fmt, **settings)
     start = time.monotonic()
     sent = 0
@@ -197,8 +196,6 @@ def main(argv: list[str] | None = None) -> int:
     """`python -m bot.output.calibration play OUT` / `measure FILE`: the calibration round trip."""
     import argparse
 
-    from bot.output.settings import OutputSettings
-
     ap = argparse.ArgumentParser(prog="python -m bot.output.calibration",
                                  description="Flash+beep pattern out, A/V offset back.")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -210,10 +207,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         if args.cmd == "play":
-            cfg = OutputSettings()
             fmt = StreamFormat(width=720, height=1280, fps=25, sample_rate=44100)
             n = play_calibration(args.output, args.seconds, fmt)
-            print(f"sent {n} calibration frames to {args.output} (offset in force: {cfg.av_offset_ms:+.0f} ms)")
+            print(f"sent {n} calibration frames to {args.output} (default devices, no offset; "
+                  "`livebot calibrate play` uses the LIVEBOT_* output settings)")
         else:
             probe = probe_media(args.source)
             offset = probe.offset_ms()

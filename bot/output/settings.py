@@ -1,14 +1,12 @@
-"""Output knobs read from LIVEBOT_* variables and `.env` (device names, A/V offset, encoder)."""
+"""The output stage's knobs (device names, A/V offset, encoder); `bot.config.Settings.output` fills them."""
 
 from __future__ import annotations
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel
 
 
-class OutputSettings(BaseSettings):
+class OutputSettings(BaseModel):
     """What `open_output` uses when the caller passes no explicit keyword."""
-
-    model_config = SettingsConfigDict(env_prefix="LIVEBOT_", env_file=".env", extra="ignore")
 
     audio_device: str | None = None  # sounddevice name or index; "none" = picture only
     camera_device: str | None = None  # e.g. /dev/video10; None = the backend's first free one

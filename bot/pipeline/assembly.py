@@ -2,28 +2,44 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.agent.guard import SentenceGuard, TurnFacts
+from bot.agent.guard.market_rules import MarketClaimRule
+from bot.agent.llm.responder import make_llm_responder
+from bot.agent.offline import OfflineResponder, build_question, viewer_address
 from bot.agent.turn import TurnWriter
+from bot.avatar.loader import AvatarError, load_avatar
 from bot.avatar.product_cards import ProductCards
+from bot.catalog.importer import CatalogError, load_catalog_file
+from bot.catalog.matching import ProductMatcher
 from bot.catalog.model import Catalog
 from bot.config import Settings
-from bot.director.director import Director, DirectorSettings
+from bot.director.answer_board import AnswerBoard
+from bot.director.director import Director
 from bot.director.lines import LineWriter
 from bot.director.run_of_show import load_show
-from bot.events import Comment, Lang, Viewer
+from bot.director.variants import load_experiment
+from bot.events import Comment, Lang, ProductPinned, Viewer
 from bot.frames import LineDraft, Question
 from bot.language.templates import render_template
-from bot.output.sink import StreamFormat
+from bot.output.factory import open_outputs
+from bot.output.sink import OutputError, StreamFormat
 from bot.pipeline.show import Show
 from bot.prompts.book import PromptBook
 from bot.session_clock import SessionClock
 from bot.sources.base import SourceError
 from bot.sources.replay import ReplaySource
 from bot.sources.spec import open_source
+from bot.speech.engine import SpeechError
+from bot.speech.speaker import Speaker, make_engine
+from bot.store.catalog_repo import load_catalog as load_from_db
+from bot.store.catalog_repo import save_products
+from bot.store.writer import StoreWriter
 from bot.triage.room_triage import Triage
 
 log = logging.getLogger(__name__)
@@ -48,18 +64,13 @@ class ShowOptions:
     realtime: bool = False
     variant: str | None = None
     control: bool = False  # serve the moderator control API (settings: control_host/port/token)
-    settings: Settings = field(default_factory=Settings)
+    settings: Settings = field(default_factory=Settings)  # every stage's knobs; passed down, never re-read
 
 
 def load_catalog(opts: ShowOptions) -> Catalog:
     """The catalog file if one is given (also saved to the DB), else the DB's products."""
-    from bot.store.catalog_repo import load_catalog as load_from_db
-    from bot.store.catalog_repo import save_products
-
     db = opts.db or opts.settings.db
     if opts.catalog is not None:
-        from bot.catalog.importer import CatalogError, load_catalog_file
-
         try:
             catalog, problems = load_catalog_file(opts.catalog)
         except CatalogError as exc:
@@ -101,7 +112,8 @@ def build_show(opts: ShowOptions) -> Show:
     s = opts.settings
     clock = SessionClock(realtime=opts.realtime)
     try:
-        source = open_source(opts.source, clock)
+        source = open_source(opts.source, clock, options=s.supervisor, douyin_url=s.douyin.sidecar,
+                             douyin_gift_warn_s=s.douyin.gift_warn_s)
     except SourceError as exc:
         raise SetupError(str(exc)) from None
     fast_events = None
@@ -112,41 +124,29 @@ def build_show(opts: ShowOptions) -> Show:
 
     prompts = PromptBook(opts.prompts or s.prompts)
     catalog = load_catalog(opts)
-
-    from bot.agent.guard import SentenceGuard, TurnFacts
-    from bot.agent.offline import OfflineResponder, build_question
-    from bot.catalog.matching import ProductMatcher
-
     matcher = ProductMatcher(catalog)
 
     def understand(comment: Comment, current: object) -> Question:
-        return build_question(comment, matcher, current)  # type: ignore[arg-type]
+        return build_question(comment, matcher, current, s.default_lang)  # type: ignore[arg-type]
 
     # Warm the language models now: their first use costs ~0.5 s, which must not stall a live frame.
     understand(Comment(t=0.0, user=Viewer("warm-up"), text="áo đỏ giá bao nhiêu? how much? 多少钱"), None)
-    triage = Triage(understand)
+    triage = Triage(understand, settings=dataclasses.replace(s.triage))
     show_plan = load_show(prompts)
     room_lang: Lang = show_plan.language if show_plan is not None else "vi"
-    from bot.director.variants import load_experiment
-
     experiment = load_experiment(prompts)  # show.yaml `experiment:`: which variant runs when
     if experiment is not None and opts.variant is None:
         opts.variant = experiment.session_variant()  # per-session assignment; None when by time slot
     director = Director(triage, catalog, prompts, LineWriter(prompts),
-                        DirectorSettings(room_lang=room_lang, variant=opts.variant,
-                                         greeting_interval_s=s.greeting_interval_s,
-                                         script_gap_s=s.max_silence_s, model_on=opts.llm == "openai"))
+                        dataclasses.replace(s.director, room_lang=room_lang, variant=opts.variant,
+                                            model_on=opts.llm == "openai"))
     if experiment is not None and opts.variant is None:
         director.variants = experiment
     offline = OfflineResponder(catalog, prompts)
-    from bot.agent.guard.market_rules import MarketClaimRule
-
     guard = SentenceGuard(prompts, offline=offline)
     guard.add_rule(MarketClaimRule(prompts))  # advertising law per market (prompts/rules/)
     responder = offline
     if opts.llm == "openai":
-        from bot.agent.llm import make_llm_responder
-
         try:
             responder = make_llm_responder(s, catalog, prompts, offline, guard,
                                            on_pin=lambda sku: show.model_pinned(sku))  # applied between lines
@@ -165,18 +165,13 @@ def build_show(opts: ShowOptions) -> Show:
         return TurnFacts(products=products, extra_numbers=set(draft.numbers))
 
     turn = TurnWriter(responder, offline, guard, facts_for, guard.grounded_replacement)
-
-    from bot.speech.speaker import Speaker, make_engine
-
     if opts.tts not in TTS_ENGINES:
         raise SetupError(f"unknown --tts {opts.tts!r}: use one of {', '.join(TTS_ENGINES)}")
     fallback_engine = make_engine("espeak")
     engine = fallback_engine
     if opts.tts != "espeak":
-        from bot.speech.engine import SpeechError
-
         try:
-            engine = make_engine(opts.tts)
+            engine = make_engine(opts.tts, voices_dir=s.voices.dir)
         except SpeechError as exc:
             log.warning("TTS engine %s unavailable (%s); speaking with espeak", opts.tts, exc)
     speaker = Speaker(engine, stage_rate=s.sample_rate, prompts=prompts, fallback=fallback_engine)
@@ -185,25 +180,15 @@ def build_show(opts: ShowOptions) -> Show:
     if loaded:
         log.info("voices loaded in %.1f s: %s", time.perf_counter() - t_voices,
                  ", ".join(f"{lang}={v}" for lang, v in loaded.items()))
-
-    from bot.avatar.loader import AvatarError, load_avatar
-
     try:
         renderer = load_avatar(opts.avatar or s.avatar, s.width, s.height, s.fps)
     except AvatarError as exc:
         raise SetupError(str(exc)) from None
-
-    from bot.output.factory import open_outputs
-    from bot.output.sink import OutputError
-
     try:
         fanout = open_outputs(opts.outputs, StreamFormat(s.width, s.height, s.fps, s.sample_rate),
-                              av_offset_ms=s.av_offset_ms)
+                              **s.output.model_dump())
     except OutputError as exc:
         raise SetupError(str(exc)) from None
-
-    from bot.events import ProductPinned
-    from bot.store.writer import StoreWriter
 
     def resolve_pin(ev: ProductPinned) -> str | None:
         """A platform's own product id: find our SKU by the pinned product's title."""
@@ -220,9 +205,6 @@ def build_show(opts: ShowOptions) -> Show:
             return None
         facts = TurnFacts(products=list(question.products))
         return text if guard.check(text, question.lang, facts).ok else None
-
-    from bot.agent.offline import viewer_address
-    from bot.director.answer_board import AnswerBoard
 
     board = AnswerBoard(board_facts, viewer_address, on_hidden=lambda e: show.screen_hidden(e))
     show = Show(source=source, clock=clock, triage=triage, director=director, turn=turn,

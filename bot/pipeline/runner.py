@@ -16,9 +16,11 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from bot.config import reveal
 from bot.pipeline.assembly import ShowOptions, build_show
 from bot.pipeline.show import Show
 from bot.stage.frame_clock import StageStats
+from bot.web.control_api import ControlError, serve_control_api
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +92,11 @@ async def run_show_async(opts: ShowOptions, console: Console | None = None,
             loop.add_signal_handler(sig, show.request_stop)
     control = None
     if opts.control:
-        from bot.web.control_api import ControlError, serve_control_api
-
         s = opts.settings
-        if s.control_host not in ("127.0.0.1", "localhost", "::1") and not s.control_token:
+        token = reveal(s.control_token)
+        if s.control_host not in ("127.0.0.1", "localhost", "::1") and not token:
             raise ControlError(f"control API on {s.control_host} needs a token (LIVEBOT_CONTROL_TOKEN)")
-        control = asyncio.create_task(serve_control_api(show, s.control_host, s.control_port, s.control_token))
+        control = asyncio.create_task(serve_control_api(show, s.control_host, s.control_port, token))
     wall0 = time.monotonic()
     stats: StageStats
     live_ctx: Any = contextlib.nullcontext()

@@ -8,6 +8,11 @@ from urllib.parse import parse_qs
 
 from bot.session_clock import SessionClock
 from bot.sources.base import EventSource, SourceError
+from bot.sources.console import ConsoleSource
+from bot.sources.douyin import open_douyin_source
+from bot.sources.replay import ReplaySource
+from bot.sources.supervisor import SupervisorOptions
+from bot.sources.tiktok import open_tiktok_source
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,23 +52,15 @@ def parse_source_spec(spec: str) -> SourceSpec:
     raise SourceError(f"unknown source kind {kind!r} in {spec!r}")
 
 
-def open_source(spec: str, clock: SessionClock) -> EventSource:
-    """Open the source a spec names; raises SourceError with one clear line on user errors."""
+def open_source(spec: str, clock: SessionClock, *, options: SupervisorOptions | None = None,
+                douyin_url: str | None = None, douyin_gift_warn_s: float | None = None) -> EventSource:
+    """Open the source a spec names; raises SourceError with one clear line on user errors. The live
+    sources run under `options` (`Settings.supervisor`); Douyin's sidecar comes from `Settings.douyin`."""
     parsed = parse_source_spec(spec)
     if parsed.kind == "replay":
-        from bot.sources.replay import ReplaySource
-
         return ReplaySource(Path(parsed.target), clock)
     if parsed.kind == "console":
-        from bot.sources.console import ConsoleSource
-
         return ConsoleSource()
     if parsed.kind == "tiktok":
-        try:
-            from bot.sources.tiktok import open_tiktok_source
-        except ImportError as exc:
-            raise SourceError(f"TikTok source needs the 'live' extra (pip install .[live]): {exc}") from None
-        return open_tiktok_source(parsed.target, parsed.room_id)
-    from bot.sources.douyin import open_douyin_source
-
-    return open_douyin_source(parsed.target)
+        return open_tiktok_source(parsed.target, parsed.room_id, options=options)
+    return open_douyin_source(parsed.target, url=douyin_url, gift_warn_s=douyin_gift_warn_s, options=options)

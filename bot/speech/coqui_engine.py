@@ -19,7 +19,7 @@ import numpy as np
 
 from bot.events import Lang
 from bot.speech.engine import SpeechError, Synthesis
-from bot.speech.piper_engine import voices_dir_from_env
+from bot.speech.voice_catalog import voices_dir as voices_folder
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class CoquiEngine:
                 f"coqui-tts cannot be imported: {type(exc).__name__}: {exc} (it needs the coqui-tts package "
                 "and a torch/torchaudio pair that load together; PyPI's torchaudio wheels are CUDA builds)"
             ) from exc
-        self.voices_dir = voices_dir if voices_dir is not None else voices_dir_from_env()
+        self.voices_dir = voices_folder(voices_dir)  # the caller passes Settings.voices.dir
         self.use_gpu = use_gpu
         self._models: dict[Path, Any] = {}
         self._lock = threading.Lock()

@@ -18,6 +18,8 @@ import numpy as np
 
 from bot.events import Lang, PhonemeTiming, WordTiming
 from bot.speech.engine import PAUSE_PHONEME, SpeechError, Synthesis
+from bot.speech.voice_catalog import default_voice_for
+from bot.speech.voice_catalog import voices_dir as voices_folder
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +28,6 @@ SENTENCE_GAP_S = 0.2  # silence between the sentences piper splits a text into
 _JOINT_S = 0.02  # a word-boundary space shorter than this is no pause
 _STRESS = {"ˈ", "ˌ"}
 _BOUNDARY = {"^", "$", "_", " ", ",", ".", "!", "?", ";", ":", "…", "—", "-", "，", "。", "！", "？"}
-
-
-def voices_dir_from_env() -> Path:
-    """The voices folder from Settings (LIVEBOT_VOICES_DIR), else the user's cache folder."""
-    from bot.speech.voice_catalog import voices_dir
-
-    return voices_dir()
 
 
 def _attaches_to_previous(symbol: str) -> bool:
@@ -109,7 +104,7 @@ class PiperEngine:
         except ImportError as exc:
             raise SpeechError(f"piper-tts is not installed ({exc}); install livebot[piper]") from exc
         self.voices = dict(voices or {})
-        self.voices_dir = voices_dir if voices_dir is not None else voices_dir_from_env()
+        self.voices_dir = voices_folder(voices_dir)  # the caller passes Settings.voices.dir
         self.length_scale = length_scale
         self._loaded: dict[Path, Any] = {}
         self._failed: dict[Path, SpeechError] = {}
@@ -158,8 +153,6 @@ class PiperEngine:
         """The voice for `lang` when voices.yaml names none: ours, an installed one, or joe for English."""
         if lang in self.voices:
             return self.voices[lang]
-        from bot.speech.voice_catalog import default_voice_for
-
         installed = default_voice_for(lang, self.voices_dir)
         if installed is not None:
             return installed.name

@@ -143,11 +143,7 @@ def default_voice_for(lang: str, folder: Path | None) -> InstalledVoice | None:
 
 
 def voices_dir(configured: Path | None = None) -> Path:
-    """LIVEBOT_VOICES_DIR (through Settings) or the user's cache folder: livebot/voices."""
-    if configured is None:
-        from bot.config import Settings
-
-        configured = Settings().voices_dir
+    """The configured folder (`Settings.voices.dir`: LIVEBOT_VOICES_DIR), else the user's cache: livebot/voices."""
     if configured is not None:
         return configured.expanduser()
     from platformdirs import user_cache_path

@@ -143,7 +143,8 @@ async def sidecar(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeSidecar]
     fake = FakeSidecar([])
     server = await serve(fake.handler, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    monkeypatch.setenv("LIVEBOT_DOUYIN_SIDECAR", f"ws://127.0.0.1:{port}")
+    fake.url = f"ws://127.0.0.1:{port}"
+    monkeypatch.setenv("LIVEBOT_DOUYIN_SIDECAR", fake.url)  # shows and `record` read it through Settings
     try:
         yield fake
     finally:

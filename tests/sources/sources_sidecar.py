@@ -18,6 +18,7 @@ class FakeSidecar:
         self.sessions = sessions
         self.connections = 0
         self.paths: list[str] = []
+        self.url = ""  # the fixture sets it: what Settings.douyin.sidecar / open_douyin_source(url=) get
 
     async def handler(self, ws: ServerConnection) -> None:
         index = self.connections

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import pytest
 from sources_harness import collect, fast_options
 from sources_sidecar import FakeSidecar
 
@@ -20,7 +19,7 @@ async def test_recorded_sidecar_session_maps_every_message(sidecar: FakeSidecar,
     caplog.set_level(logging.INFO, logger="bot.sources.douyin")
     # The sidecar drops once mid-show (1011); the reconnect replays the first comment.
     sidecar.sessions = [(SESSION[:4], 1011), (SESSION[1:3] + SESSION[4:], None)]
-    events = await collect(open_douyin_source("7382910001", options=fast_options()))
+    events = await collect(open_douyin_source("7382910001", url=sidecar.url, options=fast_options()))
     room = [e for e in events if not isinstance(e, ConnectionHealth)]
     assert [type(e) for e in room] == [Comment, Gift, Gift, Like, Join, Follow, Share, ViewerCount, Comment,
                                        LiveEnded]
@@ -44,15 +43,14 @@ async def test_recorded_sidecar_session_maps_every_message(sidecar: FakeSidecar,
 async def test_room_not_found_stops_with_fatal_health(sidecar: FakeSidecar) -> None:
     notice = '{"type": "system", "event": "live_status", "code": "ROOM_NOT_FOUND", "message": "直播间不存在"}'
     sidecar.sessions = [([notice], None)]
-    source = open_douyin_source("1", options=fast_options())
+    source = open_douyin_source("1", url=sidecar.url, options=fast_options())
     events = await collect(source)
     assert [(e.state, e.detail) for e in events if isinstance(e, ConnectionHealth)][-1] == (
         HealthState.ENDED, "直播间不存在")
     assert sidecar.connections == 1
 
 
-def test_sidecar_url_forms(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("LIVEBOT_DOUYIN_SIDECAR", raising=False)
+def test_sidecar_url_forms() -> None:
     assert sidecar_url("42") == "ws://127.0.0.1:1088/ws/42"
     assert sidecar_url("42", "ws://10.0.0.2:9000/") == "ws://10.0.0.2:9000/ws/42"
     assert sidecar_url("42", "ws://h:1/ws") == "ws://h:1/ws/42"

@@ -157,7 +157,7 @@ async def test_douyin_sidecar_skips_broken_frames_and_keeps_the_room(sidecar: Fa
     sidecar.sessions = [([dy.ONLINE, dy.chat(1, real, "第一条"), *broken, json.dumps(huge_gift),
                           dy.chat(2, real, "x" * 3_000_000), *broken[:4], dy.chat(3, real, "最后一条"),
                           dy.control(9, 3)], None)]
-    events = await collect(open_douyin_source("7382910001", options=fast_options()))
+    events = await collect(open_douyin_source("7382910001", url=sidecar.url, options=fast_options()))
     comments = [e for e in events if isinstance(e, Comment)]
     assert [c.text[:4] for c in comments] == ["第一条", "xxxx", "最后一条"]
     assert len(comments[1].text) == MAX_TEXT

@@ -37,7 +37,7 @@ async def test_show_survives_a_disconnect_storm(fake_tiktok, tmp_path: Path,
                      ("send", wire.push_frame(wire.fetch_result([wire.live_end(999)]))), ("hold",)])
     fake_tiktok.sessions = sessions
     source = open_tiktok_source("@shop_test", 424242, options=fast_options(stall_timeout_s=60.0))
-    monkeypatch.setattr(assembly, "open_source", lambda spec, clock: source)
+    monkeypatch.setattr(assembly, "open_source", lambda spec, clock, **_: source)
 
     db = f"sqlite:///{tmp_path}/storm.db"
     opts = ShowOptions(source="tiktok:@shop_test?room_id=424242", catalog=SAMPLE_CATALOG, outputs=["none"],

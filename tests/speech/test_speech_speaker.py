@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.config import Settings
 from bot.events import Lang, Sentence
 from bot.paths import PROMPTS_DIR
 from bot.prompts.book import PromptBook
@@ -36,7 +37,7 @@ def espeak() -> EspeakEngine:
 
 @pytest.fixture(scope="module")
 def piper_engine() -> PiperEngine:
-    engine = make_engine("piper")
+    engine = make_engine("piper", voices_dir=Settings().voices.dir)  # the hermetic folder tests/conftest.py sets
     assert isinstance(engine, PiperEngine)
     return engine
 

@@ -67,4 +67,4 @@ def test_who_speaks_each_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     # A voice voices.yaml names but nobody installed is what espeak stands in for, and says so.
     assert rows["vi"].engine == "espeak" and "not installed" in rows["vi"].note
     monkeypatch.setenv("LIVEBOT_VOICES_DIR", "")  # blank, as in a copied .env: the default, not "."
-    assert Settings().voices_dir is None
+    assert Settings().voices.dir is None

@@ -241,9 +241,8 @@ def test_installed_vietnamese_voice_speaks_without_editing_voices_yaml(mirror: H
 
     voices = tmp_path / "voices"
     assert livebot("voices", "install", VI, endpoint=mirror.endpoint, voices=voices).returncode == 0
-    monkeypatch.setenv("LIVEBOT_VOICES_DIR", str(voices))
     book = PromptBook(PROMPTS_DIR)  # the shipped voices.yaml: it names no Vietnamese Piper voice
-    engine = make_engine("piper")
+    engine = make_engine("piper", voices_dir=voices)  # the show passes Settings.voices.dir (LIVEBOT_VOICES_DIR)
     heard: list[str] = []
     synthesize = engine.synthesize
 

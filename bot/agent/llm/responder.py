@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 import zlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Protocol
+
+from pydantic import SecretStr
 
 from bot.agent.guard.injection import looks_like_injection
 from bot.agent.guard.sentence_guard import SentenceGuard
@@ -24,7 +25,6 @@ from bot.agent.responder import Responder
 from bot.agent.sentences import SentenceSplitter
 from bot.catalog.matching import ProductMatcher
 from bot.catalog.model import Catalog, Product
-from bot.config import Settings
 from bot.events import Lang
 from bot.frames import FillerText, Question
 from bot.prompts.book import PromptBook
@@ -217,25 +217,34 @@ class LlmResponder:
             return lines[zlib.crc32(str(seed).encode()) % len(lines)]
 
 
-def make_llm_responder(settings: Settings, catalog: Catalog, prompts: PromptBook, fallback: Responder,
+class LlmEndpoint(Protocol):
+    """What the responder reads of the settings' `llm` part (config builds on this module, not the reverse)."""
+
+    model: str
+    base_url: str | None
+    api_key: SecretStr | None
+    deadline_s: float
+
+    def limits(self, first_sentence_s: float | None = None) -> LlmLimits: ...
+
+
+class HasLlm(Protocol):
+    @property
+    def llm(self) -> LlmEndpoint: ...
+
+
+def make_llm_responder(settings: HasLlm, catalog: Catalog, prompts: PromptBook, fallback: Responder,
                        guard: SentenceGuard, on_pin: Callable[[str], None] | None = None, *,
                        first_sentence_s: float | None = None) -> LlmResponder:
-    """The `--llm openai` responder: OPENAI_API_KEY, OPENAI_BASE_URL and LIVEBOT_LLM_MODEL choose the
-    endpoint (OpenAI, vLLM, Ollama, llama.cpp, LM Studio: anything OpenAI-compatible)."""
-    from dotenv import dotenv_values  # pydantic-settings' own .env reader
-
-    dotenv = dotenv_values(".env")  # DESIGN §2.2: every setting also reads from .env; the environment wins
-    base_url = os.environ.get("OPENAI_BASE_URL") or dotenv.get("OPENAI_BASE_URL") or None
-    api_key = os.environ.get("OPENAI_API_KEY") or dotenv.get("OPENAI_API_KEY") or None
-    if base_url is None and api_key is None:
+    """The `--llm openai` responder: `settings.llm` (OPENAI_API_KEY, OPENAI_BASE_URL, LIVEBOT_LLM_MODEL) chooses
+    the endpoint (OpenAI, vLLM, Ollama, llama.cpp, LM Studio: anything OpenAI-compatible)."""
+    llm = settings.llm
+    api_key = (llm.api_key.get_secret_value() or None) if llm.api_key is not None else None
+    if llm.base_url is None and api_key is None:
         raise ValueError("--llm openai needs OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (a local server)")
     from bot.agent.llm.agent import LangchainTextStream  # vendor code only when the LLM is switched on
 
     matcher = ProductMatcher(catalog)
     tools = CatalogTools(catalog, matcher, on_pin)
-    limits = LlmLimits(deadline_s=settings.llm_deadline_s,
-                       first_sentence_s=first_sentence_s if first_sentence_s is not None
-                       else getattr(settings, "llm_first_sentence_s", min(1.2, settings.llm_deadline_s / 2)))
-    stream = LangchainTextStream(settings.llm_model, base_url, api_key, timeout_s=settings.llm_deadline_s,
-                                 catalog_tools=tools)
-    return LlmResponder(stream, catalog, prompts, fallback, guard, limits, matcher, tools=tools)
+    stream = LangchainTextStream(llm.model, llm.base_url, api_key, timeout_s=llm.deadline_s, catalog_tools=tools)
+    return LlmResponder(stream, catalog, prompts, fallback, guard, llm.limits(first_sentence_s), matcher, tools=tools)

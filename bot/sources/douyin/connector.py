@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidURI
@@ -17,10 +16,9 @@ from bot.sources.supervisor import ConnectorSink, Failure, FailureKind
 
 log = logging.getLogger(__name__)
 
-SIDECAR_ENV = "LIVEBOT_DOUYIN_SIDECAR"
+SIDECAR_ENV = "LIVEBOT_DOUYIN_SIDECAR"  # named in messages; Settings.douyin.sidecar reads it
 DEFAULT_SIDECAR = "ws://127.0.0.1:1088/ws/{room_id}"
 PING_INTERVAL_S = 30.0  # the sidecar answers a text "ping" with "pong"; that also feeds stall detection
-GIFT_WARN_ENV = "LIVEBOT_DOUYIN_GIFT_WARN_S"
 GIFT_WARN_S = 300.0  # since spring 2026 a sidecar without a logged-in cookie gets chat but no gifts
 GIFT_WARN_MIN_COMMENTS = 10
 NO_GIFTS = ("warning: no gifts from the douyin sidecar after {minutes:.0f} min of chat: it needs a logged-in "
@@ -37,8 +35,9 @@ class RoomNotFound(RuntimeError):
 
 
 def sidecar_url(room_id: str, configured: str | None = None) -> str:
-    """The sidecar URL for a room: `{room_id}` is filled in, else `/ws/<room_id>` is appended."""
-    base = (configured or os.environ.get(SIDECAR_ENV) or DEFAULT_SIDECAR).strip()
+    """The sidecar URL for a room (`configured`: LIVEBOT_DOUYIN_SIDECAR through Settings): `{room_id}` is
+    filled in, else `/ws/<room_id>` is appended."""
+    base = (configured or DEFAULT_SIDECAR).strip()
     if "{room_id}" in base:
         return base.format(room_id=room_id)
     base = base.rstrip("/")
@@ -57,8 +56,7 @@ class DouyinConnector:
         self._ws: ClientConnection | None = None
         self.unknown_methods: dict[str, int] = {}
         self.malformed: int = 0
-        self.gift_warn_s = gift_warn_s if gift_warn_s is not None else float(
-            os.environ.get(GIFT_WARN_ENV) or GIFT_WARN_S)
+        self.gift_warn_s = gift_warn_s if gift_warn_s is not None else GIFT_WARN_S
         self.gift_warning: str | None = None
         self._mapper: DouyinEventMapper | None = None
         self._chat_since: float | None = None

@@ -21,6 +21,8 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, select
 
+from bot.report.build import build_report_from, list_sessions
+from bot.report.plot import CHARTS, chart_png
 from bot.store.database import StoreError, open_engine
 from bot.store.tables import EventRow, LiveSession
 
@@ -67,8 +69,6 @@ def create_dashboard_app(db_url: str, control_url: str | None = None, token: str
 
     @app.get("/api/sessions")
     def sessions() -> list[dict[str, Any]]:
-        from bot.report.build import list_sessions
-
         with engine.connect() as conn:
             return list_sessions(conn)
 
@@ -78,8 +78,6 @@ def create_dashboard_app(db_url: str, control_url: str | None = None, token: str
 
     @app.get("/api/chart/{session}/{chart}.png")
     def chart(session: str, chart: str) -> Response:
-        from bot.report.plot import CHARTS, chart_png
-
         if chart not in CHARTS:
             raise HTTPException(404, f"unknown chart {chart!r}")
         return Response(chart_png(_report(engine, session), chart), media_type="image/png")
@@ -112,8 +110,6 @@ def create_dashboard_app(db_url: str, control_url: str | None = None, token: str
 
 
 def _report(engine: Engine, session: str) -> dict[str, Any]:
-    from bot.report.build import build_report_from
-
     try:
         with engine.connect() as conn:
             return build_report_from(conn, session)
@@ -123,8 +119,6 @@ def _report(engine: Engine, session: str) -> dict[str, Any]:
 
 def _live_from_store(engine: Engine) -> dict[str, Any]:
     """The newest session: connection health, line being said, recent replies."""
-    from bot.report.build import build_report_from
-
     with engine.connect() as conn:
         sid = conn.execute(select(LiveSession.id).order_by(LiveSession.id.desc()).limit(1)).scalar()
         if sid is None:
@@ -165,8 +159,9 @@ def _call_control(base: str, method: str, action: str, body: dict[str, Any] | No
 
 
 def dashboard_command(db: str, host: str, port: int, token: str | None,
-                      control_url: str | None = None) -> None:
-    """Serve the dashboard; refuses a non-loopback host without a token."""
+                      control_url: str | None = None, control_token: str | None = None) -> None:
+    """Serve the dashboard; refuses a non-loopback host without a token. The caller passes the control
+    API's URL and token (`Settings.control_*`); without a URL the buttons have nothing to reach."""
     import typer
     import uvicorn
     from rich.console import Console
@@ -176,14 +171,6 @@ def dashboard_command(db: str, host: str, port: int, token: str | None,
         err.print(f"[red]error:[/] --host {host} is reachable from other machines; set --token "
                   "(or LIVEBOT_DASHBOARD_TOKEN) to protect the dashboard", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
-    if control_url is None:
-        from bot.config import Settings
-
-        s = Settings()
-        control_url = f"http://{s.control_host}:{s.control_port}"
-        control_token = s.control_token
-    else:
-        control_token = None
     try:
         app = create_dashboard_app(db, control_url=control_url, token=token, control_token=control_token)
     except StoreError as exc:
