@@ -7,7 +7,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from bot.config import Settings
 from bot.store.database import StoreError
+from bot.store.orders_import import import_orders
 
 
 def orders_import_command(
@@ -19,8 +21,6 @@ def orders_import_command(
 ) -> None:
     """Import orders (insert or update by order id + SKU); bad rows are listed with their line."""
     # Here, not at the top: main.py imports this module for every `--help`, which must stay instant.
-    from bot.config import Settings
-    from bot.store.orders_import import import_orders
 
     err = Console(stderr=True)
     if not file.is_file():

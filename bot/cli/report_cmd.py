@@ -8,6 +8,11 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from bot.catalog.importer import CatalogError, load_catalog_file
+from bot.report.build import build_report
+from bot.report.experiments import compare_variants, render_comparison
+from bot.report.render import render_table, to_json, write_csv
+from bot.store.catalog_repo import save_products
 from bot.store.database import StoreError
 
 FORMATS = ("table", "json", "csv")
@@ -20,8 +25,6 @@ def _fail(message: str) -> typer.Exit:
 
 def report_command(db: str, session: str, fmt: str, plot: Path | None) -> None:
     """Print the report of one session as a table, JSON or CSV; optionally write charts to a PNG."""
-    from bot.report.build import build_report
-    from bot.report.render import render_table, to_json, write_csv
 
     if fmt not in FORMATS:
         raise _fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
@@ -49,7 +52,6 @@ def compare_variants_command(db: str, sessions: str, fmt: str) -> None:
     """Print the script-variant comparison (table or JSON) over the chosen sessions."""
     import json
 
-    from bot.report.experiments import compare_variants, render_comparison
 
     if fmt not in ("table", "json"):
         raise _fail(f"--compare-variants prints table or json, not {fmt!r}")
@@ -65,8 +67,6 @@ def compare_variants_command(db: str, sessions: str, fmt: str) -> None:
 
 def catalog_import_command(file: Path, db: str) -> None:
     """Load or update products from FILE into the store; print the count and each bad row."""
-    from bot.catalog.importer import CatalogError, load_catalog_file
-    from bot.store.catalog_repo import save_products
 
     try:
         catalog, problems = load_catalog_file(file)

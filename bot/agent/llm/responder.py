@@ -27,6 +27,7 @@ from bot.catalog.matching import ProductMatcher
 from bot.catalog.model import Catalog, Product
 from bot.events import Lang
 from bot.frames import FillerText, Question
+from bot.language.templates import render_template
 from bot.prompts.book import PromptBook
 
 log = logging.getLogger(__name__)
@@ -209,8 +210,6 @@ class LlmResponder:
     def _filler(self, persona: Persona, lang: Lang) -> str:
         seed = self.turns
         try:
-            from bot.language.templates import render_template
-
             return render_template(self.prompts, "filler", lang, seed)
         except Exception:  # no templates file / section: the persona's own fillers
             lines = persona.fillers.get(lang) or _BUILTIN_FILLERS.get(lang) or _BUILTIN_FILLERS["en"]
