@@ -22,11 +22,11 @@ from bot.session_clock import SessionClock
 from bot.sources.base import SourceError
 from bot.sources.replay import ReplaySource
 from bot.sources.spec import open_source
+from bot.speech.engine import TTS_ENGINES
 from bot.triage.room_triage import Triage
 
 log = logging.getLogger(__name__)
 
-TTS_ENGINES = ("espeak", "piper", "coqui", "edge")
 AI_LABELS: dict[str, str] = {"vi": "Người dẫn AI", "zh": "AI 主播", "en": "AI host"}
 
 

@@ -6,11 +6,11 @@ from typing import Any
 
 from bot.events import LANGS, Lang
 from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
+from bot.speech.engine import TTS_ENGINES
 from bot.speech.lexicon import yaml_line
 from bot.speech.pace import RateTable, validate_rate
 
 VOICES_FILE = "voices.yaml"
-ENGINES = ("espeak", "piper", "coqui", "edge")
 
 
 class VoiceTable(dict[str, dict[str, str]]):
@@ -31,10 +31,10 @@ def validate_voices(data: Any, file: str, text: str | None = None) -> VoiceTable
         if engine == "rate":
             table.rate = validate_rate(voices, file, lambda path: yaml_line(file, path, text))
             continue
-        if engine not in ENGINES:
+        if engine not in TTS_ENGINES:
             raise PromptFileError(PromptProblem(
                 file, yaml_line(file, (engine,), text),
-                f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}"))
+                f"unknown engine {engine!r}; use one of {', '.join(TTS_ENGINES)}"))
         if voices is None:
             continue
         if not isinstance(voices, dict):
