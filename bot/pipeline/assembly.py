@@ -50,7 +50,7 @@ class ShowOptions:
     settings: Settings = field(default_factory=Settings)
 
 
-def load_catalog(opts: ShowOptions) -> Catalog:
+def catalog_for_show(opts: ShowOptions) -> Catalog:
     """The catalog file if one is given (also saved to the DB), else the DB's products."""
     from bot.store.catalog_repo import load_catalog as load_from_db
     from bot.store.catalog_repo import save_products
@@ -110,7 +110,7 @@ def build_show(opts: ShowOptions) -> Show:
         fast_events = source.pending
 
     prompts = PromptBook(opts.prompts or s.prompts)
-    catalog = load_catalog(opts)
+    catalog = catalog_for_show(opts)
 
     from bot.agent.guard import SentenceGuard, TurnFacts
     from bot.agent.offline import OfflineResponder, build_question
