@@ -20,11 +20,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 
-from bench.bench_room import pct  # noqa: E402  (one percentile for the room and latency benches)
 from bot.config import Settings  # noqa: E402
 from bot.paths import SAMPLE_CATALOG  # noqa: E402
 from bot.pipeline.assembly import ShowOptions  # noqa: E402
 from bot.pipeline.runner import run_show_async  # noqa: E402
+from bot.report.percentile import percentile  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
 from tests.trust.trust_show import comment_log  # noqa: E402
 
@@ -58,8 +58,8 @@ def run(tmp: Path, llm: str) -> dict:
     answers = [r for r in replies if r.plan.kind == "answer" and r.latency_ms is not None]
     lat = [r.latency_ms for r in answers]
     comp = [r.compute_ms for r in answers if r.compute_ms is not None]
-    return {"answers": len(answers), "latency_p50_ms": pct(lat, 50), "latency_p95_ms": pct(lat, 95),
-            "compute_p50_ms": pct(comp, 50), "compute_p95_ms": pct(comp, 95),
+    return {"answers": len(answers), "latency_p50_ms": percentile(lat, 50), "latency_p95_ms": percentile(lat, 95),
+            "compute_p50_ms": percentile(comp, 50), "compute_p95_ms": percentile(comp, 95),
             "dropped_frames": summary.dropped_frames, "session_s": summary.session_s, "compute_ms": comp}
 
 
@@ -77,7 +77,7 @@ def main() -> None:
     result = {
         "questions": len(QUESTIONS), "spacing_s": SPACING_S, "llm_ttft_ms": TTFT_S * 1000, "llm_calls": calls,
         "offline": offline, "llm": llm,
-        "llm_pipeline_overhead_p50_ms": pct(overhead, 50), "llm_pipeline_overhead_p95_ms": pct(overhead, 95),
+        "llm_pipeline_overhead_p50_ms": percentile(overhead, 50), "llm_pipeline_overhead_p95_ms": percentile(overhead, 95),
         "note": "latency: comment received -> first audio frame on the session clock (includes waiting for the "
                 "line being said); compute: decision -> first sentence's audio ready (wall)",
     }

@@ -25,7 +25,6 @@ import logging
 import os
 import random
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,6 +47,7 @@ from bot.catalog.model import Product  # noqa: E402
 from bot.events import Comment, Viewer  # noqa: E402
 from bot.language.text import is_cjk  # noqa: E402
 from bot.paths import SAMPLE_CATALOG  # noqa: E402
+from bot.report.percentile import percentile  # noqa: E402
 
 RATES = (0.2, 0.5, 1.0, 2.0, 5.0)
 SEED = 14
@@ -310,15 +310,6 @@ def questions_from_log(log: Path, catalog_path: Path = SAMPLE_CATALOG) -> list[T
 
 # -- the figures ----------------------------------------------------------------------------------
 
-def pct(values: list[float], q: int) -> float | None:
-    """The q-th percentile (inclusive method), rounded; None when there is nothing to measure."""
-    if not values:
-        return None
-    if len(values) == 1:
-        return round(values[0], 1)
-    return round(statistics.quantiles(values, n=100, method="inclusive")[q - 1], 1)
-
-
 def _triggers(entry: dict[str, Any]) -> list[dict[str, Any]]:
     """Every comment an entry answers: `triggers` when the report has them, else `trigger`."""
     trigs = entry.get("triggers")
@@ -393,9 +384,9 @@ def room_metrics(report: dict[str, Any], questions: list[Truth]) -> dict[str, An
         "answered_voice": frac(len(voice_t)),
         "answered_screen_only": frac(len(screen_only)),
         "unanswered": frac(n - len(voice_t) - len(screen_only)),
-        "latency_p50_ms": pct(latency, 50),
-        "latency_p95_ms": pct(latency, 95),
-        "screen_latency_p50_ms": pct(screen_latency, 50),
+        "latency_p50_ms": percentile(latency, 50),
+        "latency_p95_ms": percentile(latency, 95),
+        "screen_latency_p50_ms": percentile(screen_latency, 50),
         "lines_per_min": round(spoken_lines / minutes, 2) if minutes else None,
         "answer_lines_per_min": round(answer_lines / minutes, 2) if minutes else None,
         "viewers_per_answer_line": round(sum(per_line) / len(per_line), 2) if per_line else None,

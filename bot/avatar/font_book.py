@@ -71,13 +71,6 @@ def system_font_for(ch: str) -> str | None:
     return None
 
 
-def is_cjk(ch: str) -> bool:
-    """Han, kana, CJK punctuation and full-width forms: scripts written without spaces."""
-    cp = ord(ch)
-    return (0x2E80 <= cp <= 0x9FFF or 0xF900 <= cp <= 0xFAFF or 0xFF00 <= cp <= 0xFFEF
-            or 0x3000 <= cp <= 0x303F or 0x20000 <= cp <= 0x2FA1F)
-
-
 class FontBook:
     """Resolves each character to a font file; `runs` splits a line into pieces one font can draw."""
 

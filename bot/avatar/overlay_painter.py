@@ -16,9 +16,10 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from bot.avatar.avatar_spec import LayoutSpec
-from bot.avatar.font_book import FontBook, is_cjk
+from bot.avatar.font_book import FontBook
 from bot.avatar.patch import Patch
 from bot.avatar.render_contract import AvatarState, ProductCard
+from bot.language.text import is_cjk
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,8 @@ def wrap(fonts: FontBook, text: str, size: int, width: float) -> list[str]:
     tokens: list[str] = []
     for tok in _TOKEN.findall(text.strip()):
         # Glue Latin characters into words; CJK characters and spaces stand alone.
-        if tokens and not tok.isspace() and not is_cjk(tok) and tokens[-1] and not tokens[-1].isspace() \
-                and not is_cjk(tokens[-1][-1]):
+        if tokens and not tok.isspace() and not is_cjk(tok, spaceless=True) and tokens[-1] \
+                and not tokens[-1].isspace() and not is_cjk(tokens[-1][-1], spaceless=True):
             tokens[-1] += tok
         else:
             tokens.append(tok)

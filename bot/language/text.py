@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from unidecode import unidecode
 
@@ -26,9 +27,12 @@ def _is_latin(ch: str) -> bool:
     return o < 0x250 or 0x1E00 <= o <= 0x1EFF
 
 
-def is_cjk(ch: str) -> bool:
-    """Han ideographs (and CJK punctuation-free extensions) — what a Chinese comment is made of."""
+def is_cjk(ch: str, *, spaceless: bool = False) -> bool:
+    """Han ideographs — what a Chinese comment is made of. `spaceless`: also radicals, kana, CJK
+    punctuation and full-width forms, i.e. every script written without spaces between words."""
     o = ord(ch)
+    if spaceless:
+        return 0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF or 0x20000 <= o <= 0x2FA1F
     return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x2A6DF
 
 
@@ -37,15 +41,23 @@ def strip_invisible(text: str) -> str:
     return _INVISIBLE.sub("", text)
 
 
-def fold(text: str) -> str:
-    """Comparable form: NFKC, lowercase, no invisible controls, no Latin diacritics (đ→d), CJK kept."""
-    text = strip_invisible(unicodedata.normalize("NFKC", text)).lower()
+@lru_cache(maxsize=4096)
+def fold(text: str, *, accents_only: bool = False) -> str:
+    """Comparable form: NFKC, lowercase, no invisible controls, no Latin diacritics (đ→d), CJK kept.
+    `accents_only`: drop the Latin diacritics and change nothing else (case, spacing), safe on a regex."""
+    if accents_only:
+        text = unicodedata.normalize("NFC", text)
+    else:
+        text = strip_invisible(unicodedata.normalize("NFKC", text)).lower()
     out: list[str] = []
     for ch in text:
         if ch.isascii() or not _is_latin(ch) or not ch.isalpha():
             out.append(ch)  # CJK, emoji, other scripts and symbols (¥, €) stay exactly as written
         else:
-            out.append(unidecode(ch).lower())  # ệ→e, đ→d, ø→o, ß→ss
+            plain = unidecode(ch)  # ệ→e, Đ→D, ø→o, ß→ss
+            out.append(plain if accents_only else plain.lower())
+    if accents_only:
+        return "".join(out)
     return _SPACES.sub(" ", "".join(out)).strip()
 
 

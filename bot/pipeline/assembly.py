@@ -35,7 +35,7 @@ from bot.session_clock import SessionClock
 from bot.sources.base import SourceError
 from bot.sources.replay import ReplaySource
 from bot.sources.spec import open_source
-from bot.speech.engine import SpeechError
+from bot.speech.engine import TTS_ENGINES, SpeechError
 from bot.speech.speaker import Speaker, make_engine
 from bot.store.catalog_repo import load_catalog as load_from_db
 from bot.store.catalog_repo import save_products
@@ -44,7 +44,6 @@ from bot.triage.room_triage import Triage
 
 log = logging.getLogger(__name__)
 
-TTS_ENGINES = ("espeak", "piper", "coqui", "edge")
 
 
 class SetupError(RuntimeError):
@@ -67,7 +66,7 @@ class ShowOptions:
     settings: Settings = field(default_factory=Settings)  # every stage's knobs; passed down, never re-read
 
 
-def load_catalog(opts: ShowOptions) -> Catalog:
+def catalog_for_show(opts: ShowOptions) -> Catalog:
     """The catalog file if one is given (also saved to the DB), else the DB's products."""
     db = opts.db or opts.settings.db
     if opts.catalog is not None:
@@ -123,7 +122,7 @@ def build_show(opts: ShowOptions) -> Show:
         fast_events = source.pending
 
     prompts = PromptBook(opts.prompts or s.prompts)
-    catalog = load_catalog(opts)
+    catalog = catalog_for_show(opts)
     matcher = ProductMatcher(catalog)
 
     def understand(comment: Comment, current: object) -> Question:

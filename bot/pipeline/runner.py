@@ -7,7 +7,6 @@ import contextlib
 import logging
 import resource
 import signal
-import statistics
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ from rich.table import Table
 from bot.config import reveal
 from bot.pipeline.assembly import ShowOptions, build_show
 from bot.pipeline.show import Show
+from bot.report.percentile import percentile
 from bot.stage.frame_clock import StageStats
 from bot.web.control_api import ControlError, serve_control_api
 
@@ -50,14 +50,6 @@ class ShowSummary:
         return self.wall_s / self.session_s if self.session_s else 0.0
 
 
-def _percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    if len(values) == 1:
-        return values[0]
-    return round(statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1], 1)
-
-
 def status_line(show: Show) -> str:
     st = show.state
     t = show.clock.now()
@@ -65,7 +57,7 @@ def status_line(show: Show) -> str:
     now_line = f"{speaking.plan.kind}: {speaking.text[:60]}" if speaking is not None else "(quiet)"
     waiting = show.triage.waiting
     lat = list(st.latencies_ms)
-    p50 = _percentile(lat, 50)
+    p50 = percentile(lat, 50)
     # A source's warning ("warning: no gifts … cookie") stays on the line until the state changes.
     warn = f" ({st.connection_detail})" if st.connection_detail.startswith("warning:") else ""
     return (f"[bold]{int(t // 60):02d}:{t % 60:04.1f}[/] {st.connection}{warn} · "
@@ -130,8 +122,8 @@ async def run_show_async(opts: ShowOptions, console: Console | None = None,
         session_id=show.state.session_id, source=source_name, session_s=stats.frames / show.stage.fps,
         wall_s=wall, frames=stats.frames, dropped_frames=stats.dropped,
         render_ms_per_frame=stats.render_ms_total / max(1, stats.frames - stats.dropped),
-        replies=dict(show.state.replies), latency_p50_ms=_percentile(lat, 50),
-        latency_p95_ms=_percentile(lat, 95), dropped=dict(show.triage.dropped),
+        replies=dict(show.state.replies), latency_p50_ms=percentile(lat, 50),
+        latency_p95_ms=percentile(lat, 95), dropped=dict(show.triage.dropped),
         events=dict(show.state.events),
         outputs=[{"name": o.name, "written": o.written, "dropped": o.dropped, "failed": o.failed}
                  for o in out_stats],

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, select
 
 from bot.report.attribution import DEFAULT_WINDOW_S, OrderFacts, SpokenLine, attribute_order
 from bot.report.summary import build_summary
-from bot.store.catalog_repo import product_from_row
+from bot.store.catalog_repo import product_from_db_row
 from bot.store.database import StoreError, open_engine
 from bot.store.tables import (
     DropRow,
@@ -78,7 +78,7 @@ def build_report_from(conn: Connection, session: str | int = "last", *,
     # (Row.t is SQLAlchemy's tuple accessor, so rows with a column named t are read as tuples)
     pins = [(sku, t) for sku, t in conn.execute(select(PinRow.sku, PinRow.t).where(PinRow.session_id == sid)
                                                 .order_by(PinRow.t))]
-    products = {r.sku: product_from_row(r) for r in conn.execute(select(ProductRow))}
+    products = {r.sku: product_from_db_row(r) for r in conn.execute(select(ProductRow))}
     conversions = _conversions(conn, sid, replies, pins, products, window_s)
     last_event_t = conn.execute(select(func.max(EventRow.t)).where(EventRow.session_id == sid)).scalar()
     last_t = max([r["t_done"] or r["t_received"] for r in replies] + [last_event_t or 0.0])

@@ -7,14 +7,9 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
-
 from bot.catalog.model import Product
 from bot.language.money import format_money
-
-
-def _percentile(values: list[float], q: float) -> float | None:
-    return round(float(np.percentile(values, q)), 1) if values else None
+from bot.report.percentile import percentile
 
 
 def build_summary(report: dict[str, Any], *, comment_times: list[float], viewers: int,
@@ -44,8 +39,8 @@ def build_summary(report: dict[str, Any], *, comment_times: list[float], viewers
         "replies": len(replies),
         "replies_by_kind": dict(sorted(by_kind.items())),
         "dropped": sum(report["dropped"].values()),
-        "latency_ms_p50": _percentile(latencies, 50),
-        "latency_ms_p95": _percentile(latencies, 95),
+        "latency_ms_p50": percentile(latencies, 50),
+        "latency_ms_p95": percentile(latencies, 95),
         "answers": _answers(replies, report.get("screen") or [], voiced),
         "orders": len(conversions),
         "attributed_orders": sum(1 for c in conversions if c["attributed_to"]),
@@ -90,8 +85,8 @@ def _answers(replies: list[dict[str, Any]], screen: list[dict[str, Any]],
         "on_screen": len(on_screen),
         "screen_only": len(on_screen - set(voiced)),
         "fillers": sum(1 for r in replies if r["kind"] == "filler"),
-        "viewer_wait_ms_p50": _percentile(waits, 50),
-        "viewer_wait_ms_p95": _percentile(waits, 95),
+        "viewer_wait_ms_p50": percentile(waits, 50),
+        "viewer_wait_ms_p95": percentile(waits, 95),
     }
 
 

@@ -21,6 +21,9 @@ class Synthesis:
     voice: str = ""
 
 
+# Every engine name `--tts` and voices.yaml accept (make_engine builds each).
+TTS_ENGINES = ("espeak", "piper", "coqui", "edge")
+
 # The phoneme name for a pause (silence between words or sentences): the avatar rests its mouth.
 PAUSE_PHONEME = ""
 

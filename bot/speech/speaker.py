@@ -20,16 +20,17 @@ from bot.events import LANGS, PhonemeTiming, Sentence, SpeechSegment, WordTiming
 from bot.paths import PROMPTS_DIR
 from bot.prompts.book import PromptBook
 from bot.speech.audio_timing import estimate_phonemes
-from bot.speech.engine import SpeechEngine, SpeechError, Synthesis
+from bot.speech.coqui_engine import CoquiEngine
+from bot.speech.edge_engine import EdgeEngine
+from bot.speech.engine import TTS_ENGINES, SpeechEngine, SpeechError, Synthesis
 from bot.speech.espeak import EspeakEngine
 from bot.speech.lexicon import Lexicon
+from bot.speech.piper_engine import PiperEngine
 from bot.speech.spoken_form import to_spoken
 from bot.speech.stage_audio import TARGET_DBFS, normalise_loudness, resample, to_int16
 from bot.speech.voice_table import rates_for, voice_for
 
 log = logging.getLogger(__name__)
-
-ENGINE_NAMES = ("espeak", "piper", "coqui", "edge")
 
 
 def make_engine(name: str, *, voices_dir: Path | None = None) -> SpeechEngine:
@@ -37,18 +38,12 @@ def make_engine(name: str, *, voices_dir: Path | None = None) -> SpeechEngine:
     if name == "espeak":
         return EspeakEngine()
     if name == "piper":
-        from bot.speech.piper_engine import PiperEngine
-
         return PiperEngine(voices_dir=voices_dir)
     if name == "coqui":
-        from bot.speech.coqui_engine import CoquiEngine
-
         return CoquiEngine(voices_dir=voices_dir)
     if name == "edge":
-        from bot.speech.edge_engine import EdgeEngine
-
         return EdgeEngine()
-    raise SpeechError(f"unknown TTS engine {name!r}; use one of {', '.join(ENGINE_NAMES)}")
+    raise SpeechError(f"unknown TTS engine {name!r}; use one of {', '.join(TTS_ENGINES)}")
 
 
 class Speaker:

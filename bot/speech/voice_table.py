@@ -8,10 +8,10 @@ from bot.events import LANGS, Lang
 from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
 from bot.prompts.check import register_schema
 from bot.prompts.lined_yaml import LinedYaml
+from bot.speech.engine import TTS_ENGINES
 from bot.speech.pace import RateTable, validate_rate
 
 VOICES_FILE = "voices.yaml"
-ENGINES = ("espeak", "piper", "coqui", "edge")
 
 
 class VoiceTable(dict[str, dict[str, str]]):
@@ -33,10 +33,10 @@ def validate_voices(data: Any, file: str, text: str | None = None) -> VoiceTable
         if engine == "rate":
             table.rate = validate_rate(voices, file, doc.key_line)
             continue
-        if engine not in ENGINES:
+        if engine not in TTS_ENGINES:
             raise PromptFileError(PromptProblem(
                 file, doc.key_line([engine]),
-                f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}"))
+                f"unknown engine {engine!r}; use one of {', '.join(TTS_ENGINES)}"))
         if voices is None:
             continue
         if not isinstance(voices, dict):

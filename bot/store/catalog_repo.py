@@ -26,7 +26,8 @@ def product_row(p: Product, now: datetime) -> dict[str, Any]:
     }
 
 
-def product_from_row(r: Any) -> Product:
+def product_from_db_row(r: Any) -> Product:
+    """A Product from a stored `ProductRow` (already validated when it was saved)."""
     return Product(
         sku=r.sku, name=r.name, price=Decimal(r.price), currency=r.currency, stock=r.stock,
         category=r.category or "", description=r.description or "", aliases=tuple(r.aliases or ()),
@@ -67,6 +68,6 @@ def load_catalog(url: str) -> Catalog:
     try:
         with engine.connect() as conn:
             rows = conn.execute(select(ProductRow).order_by(ProductRow.sku)).all()
-        return Catalog([product_from_row(r) for r in rows])
+        return Catalog([product_from_db_row(r) for r in rows])
     finally:
         engine.dispose()

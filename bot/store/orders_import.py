@@ -41,7 +41,9 @@ _TIME_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%d/%m/%Y %H:%M:%S", "%Y/%m/%d %H:%M:%S
 
 
 @dataclass(slots=True)
-class RowProblem:
+class OrderRowProblem:
+    """One order row that was refused: its line in the file and why."""
+
     line_no: int
     reason: str
 
@@ -51,7 +53,7 @@ class OrdersImport:
     """What an import did: rows saved, rows refused (with line numbers), sessions they went to."""
 
     saved: int = 0
-    problems: list[RowProblem] = field(default_factory=list)
+    problems: list[OrderRowProblem] = field(default_factory=list)
     sessions: dict[int | None, int] = field(default_factory=dict)
 
 
@@ -168,7 +170,7 @@ def import_orders(url: str, path: Path, session: str | int | None = None,
             except ValueError as exc:
                 if line_no == 2 and _is_description_row(cells, cols):
                     continue  # TikTok's export repeats a line describing each column under the header
-                result.problems.append(RowProblem(line_no, str(exc)))
+                result.problems.append(OrderRowProblem(line_no, str(exc)))
                 continue
             parsed.append((line_no, row))
     engine = open_engine(url)

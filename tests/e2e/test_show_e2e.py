@@ -21,6 +21,7 @@ from bot.paths import SAMPLE_CATALOG, SAMPLE_SESSION
 from bot.pipeline.assembly import ShowOptions
 from bot.pipeline.runner import run_show_async
 from bot.report.build import build_report
+from bot.report.percentile import percentile
 
 FPS = 25
 
@@ -124,3 +125,7 @@ def test_report_timings_and_problems(demo_run: dict) -> None:
             assert r["t_first_audio"] >= r["t_received"] and r["latency_ms"] >= 0
     assert report["session"]["counts"]["comment"] > 10
     assert any("line" in p for p in demo_run["summary"].problems)  # the malformed log lines were reported
+    # the run's closing "answer latency" and the report's percentile agree on the same latencies (answers)
+    answers = [r["latency_ms"] for r in report["replies"] if r["kind"] == "answer" and r["latency_ms"] is not None]
+    assert demo_run["summary"].latency_p50_ms == percentile(answers, 50)
+    assert demo_run["summary"].latency_p95_ms == percentile(answers, 95)

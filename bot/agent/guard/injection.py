@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from bot.agent.guard.text_rules import fold
+from bot.language.text import fold
 
 _EN = (
     r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,30}\b(?:instructions?|rules?|prompts?|guidelines|"

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.agent.guard.verdict import GuardVerdict, TurnFacts
 from bot.events import LANGS, Lang
+from bot.language.text import fold, is_cjk
 from bot.paths import PROMPTS_DIR
 from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
 from bot.prompts.check import register_folder_check, register_schema
@@ -43,23 +44,12 @@ def lower_with_map(text: str) -> tuple[str, list[int]]:
     return "".join(out), origin
 
 
-def fold(text: str) -> str:
-    """No diacritics, đ -> d ("tốt nhất" -> "tot nhat"). Only used for text typed without any accents:
-    folding accented Vietnamese would merge words ("chữa" cure / "chưa" not yet)."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
-
-
 def _phrase_regex(phrase: str) -> str:
     """A plain phrase as a regex: whole words for Latin text, anywhere for Chinese, any spacing."""
     text = unicodedata.normalize("NFC", phrase.strip().lower())
-    body = (r"\s*" if _is_cjk(text[0]) else r"\s+").join(re.escape(w) for w in text.split())
-    left = "" if _is_cjk(text[0]) or not (text[0].isalnum() or text[0] == "_") else r"(?<!\w)"
-    right = "" if _is_cjk(text[-1]) or not (text[-1].isalnum() or text[-1] == "_") else r"(?!\w)"
+    body = (r"\s*" if is_cjk(text[0], spaceless=True) else r"\s+").join(re.escape(w) for w in text.split())
+    left = "" if is_cjk(text[0], spaceless=True) or not (text[0].isalnum() or text[0] == "_") else r"(?<!\w)"
+    right = "" if is_cjk(text[-1], spaceless=True) or not (text[-1].isalnum() or text[-1] == "_") else r"(?!\w)"
     return left + body + right
 
 
@@ -170,7 +160,8 @@ def parse_market_rules(data: Any, file: str, text: str | None = None) -> MarketR
         source = "|".join(f"(?:{p})" for p in parts)
         # folding a regex strips only its literals' accents (no lowercasing: \S must not become \s)
         rules.append(ClaimRule(rid.strip(), raw["category"].strip(), raw["message"].strip(), action,
-                               replace, re.compile(source, re.IGNORECASE), re.compile(fold(source), re.IGNORECASE),
+                               replace, re.compile(source, re.IGNORECASE),
+                               re.compile(fold(source, accents_only=True), re.IGNORECASE),
                                file, _rule_line(doc, at)))
     return MarketRules(market, str(data.get("description") or ""), tuple(rules))
 
@@ -183,7 +174,9 @@ def validate_market_rules(doc: LinedYaml) -> MarketRules:
 def find_claims(sentence: str, rule_sets: list[MarketRules]) -> list[ClaimHit]:
     """Every rule hit in the (NFC) sentence, left to right, overlapping hits resolved to the longest."""
     lowered, origin = lower_with_map(sentence)
-    unaccented = fold(lowered) == lowered
+    # the folded regex only for text typed without any accents: folding accented Vietnamese would merge
+    # words ("chữa" cure / "chưa" not yet)
+    unaccented = fold(lowered, accents_only=True) == lowered
     hits: list[tuple[int, int, ClaimRule]] = []
     for rs in rule_sets:
         for rule in rs.rules:
@@ -205,11 +198,11 @@ def find_claims(sentence: str, rule_sets: list[MarketRules]) -> list[ClaimHit]:
 def rephrase(sentence: str, hits: list[ClaimHit]) -> str:
     """The sentence with each hit swapped for its rule's milder wording (capitalised where the hit was)."""
     out, pos = [], 0
-    unaccented = fold(sentence) == sentence
+    unaccented = fold(sentence, accents_only=True) == sentence
     for h in hits:
         new = h.rule.replace or ""
         if unaccented:  # a sentence typed without accents gets its fix without accents too
-            new = fold(new)
+            new = fold(new, accents_only=True)
         if new and h.text[:1].isupper():
             new = new[:1].upper() + new[1:]
         out += [sentence[pos:h.start], new]

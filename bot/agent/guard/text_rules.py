@@ -6,30 +6,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from bot.agent.guard.verdict import GuardVerdict, TurnFacts
 from bot.agent.llm.persona import load_persona
 from bot.events import LANGS, Lang
+from bot.language.text import fold, is_cjk
 from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
 from bot.prompts.check import register_schema
 from bot.prompts.lined_yaml import LinedYaml
 
 BANNED_FILE = "banned.yaml"
 _BANNED_KEYS = ("all", *LANGS)
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
-
-
-@lru_cache(maxsize=512)
-def fold(text: str) -> str:
-    """Lowercase without diacritics ("Rẻ Nhất" -> "re nhat"), for matching text typed either way.
-    Cached: every rule folds the same sentence."""
-    text = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
@@ -39,7 +27,7 @@ def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
     latin, cjk = [], []
     for phrase in sorted(set(phrases), key=len, reverse=True):
         body = r"\s+".join(re.escape(word) for word in phrase.split())
-        (cjk if _is_cjk(phrase[0]) or _is_cjk(phrase[-1]) else latin).append(body)
+        (cjk if is_cjk(phrase[0], spaceless=True) or is_cjk(phrase[-1], spaceless=True) else latin).append(body)
     parts = []
     if latin:
         parts.append(r"(?<!\w)(?:" + "|".join(latin) + r")(?!\w)")
@@ -167,7 +155,7 @@ _SHINGLE_CJK = 8
 def _shingles(text: str) -> set[str]:
     words = _WORD.findall(fold(text))
     out = {" ".join(words[i:i + _SHINGLE_WORDS]) for i in range(len(words) - _SHINGLE_WORDS + 1)}
-    cjk = "".join(ch for ch in text if _is_cjk(ch))
+    cjk = "".join(ch for ch in text if is_cjk(ch, spaceless=True))
     out.update(cjk[i:i + _SHINGLE_CJK] for i in range(len(cjk) - _SHINGLE_CJK + 1))
     return out
 
