@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.catalog.model import Product
-from bot.events import Comment, Lang, ReplyPlan, Viewer
+from bot.events import Comment, Gift, Lang, ReplyPlan, Viewer
 
 
 @dataclass(slots=True)
@@ -125,6 +125,8 @@ class GiftStreak:
     t_start: float
     t_last: float
     ended: bool = False
+    last: Gift | None = None  # the latest step as the platform sent it (msg_id, extra)
+    closed_by: str = ""  # end (the platform's marker) | gap | restart | bound | flush
 
     @property
     def value(self) -> int:

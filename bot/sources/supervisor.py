@@ -20,9 +20,10 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.events import ConnectionHealth, Gift, HealthState, LiveEnded, LiveEvent
+from bot.gift_streaks import StreakProgress
 from bot.sources.bounds import bounded
 from bot.sources.dedupe import MessageIdDeduper
-from bot.sources.gift_streak import GiftStreakTracker, StreakProgress
+from bot.sources.gift_streak import GiftStreakTracker
 
 log = logging.getLogger(__name__)
 

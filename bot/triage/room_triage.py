@@ -27,7 +27,7 @@ from bot.events import (
     Viewer,
 )
 from bot.frames import GiftStreak, MergedMoment, Question
-from bot.triage.gift_streak import GiftStreaks
+from bot.gift_streaks import GiftStreaks
 from bot.triage.questions import INTENT_SCORE, PendingQuestion, QuestionBoard, cluster_key
 from bot.triage.room_moments import MomentBatch
 

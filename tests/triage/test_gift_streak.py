@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.events import Gift, GiftInfo, Viewer
-from bot.triage.gift_streak import GiftStreaks
+from bot.gift_streaks import GiftStreaks
 
 MINH = Viewer("7002", "minh", "Minh")
 LAN = Viewer("7001", "lan", "Lan")
@@ -48,3 +48,14 @@ def test_open_streaks_are_bounded() -> None:
     for i in range(1000):
         done += s.add(step(1, Viewer(str(i)), 1))
     assert len(s) == 100 and len(done) == 900
+
+
+def test_end_marker_repeating_the_final_count_is_the_same_streak() -> None:
+    s = GiftStreaks(gap_s=3)
+    s.add(step(1, MINH, 1))
+    s.add(step(1.5, MINH, 3))
+    done = s.add(step(2.0, MINH, 3, end=True))  # the platform's end message repeats the count
+    assert [(d.count, d.closed_by) for d in done] == [(3, "end")] and len(s) == 0
+    s.add(step(5, MINH, 1))
+    done = s.add(step(5.5, MINH, 1))  # the same count again without a marker: another gift
+    assert [(d.count, d.closed_by) for d in done] == [(1, "restart")]
