@@ -8,10 +8,9 @@ products) and scored. Memory is bounded whatever the flood.
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from bot.catalog.model import Product
 from bot.events import (
@@ -30,6 +29,7 @@ from bot.frames import GiftStreak, MergedMoment, Question
 from bot.gift_streaks import GiftStreaks
 from bot.triage.questions import INTENT_SCORE, PendingQuestion, QuestionBoard, cluster_key
 from bot.triage.room_moments import MomentBatch
+from bot.triage.viewer_book import ViewerBook, ViewerState, quick_fold
 
 log = logging.getLogger(__name__)
 
@@ -39,23 +39,6 @@ QuestionSink = Callable[[PendingQuestion, Comment], None]
 
 # Intents that, naming no product, ask about the one on screen.
 _ABOUT_SCREEN = frozenset({"price", "stock", "spec", "promo", "buy"})
-_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
-
-
-def quick_fold(text: str) -> str:
-    """A cheap key for exact-repeat detection: case and punctuation do not make a new comment."""
-    return _PUNCT.sub(" ", text.casefold()).strip()[:200]
-
-
-@dataclass(slots=True)
-class ViewerState:
-    comments: int = 0
-    recent: deque[float] = field(default_factory=lambda: deque(maxlen=8))
-    last_fold: str = ""
-    last_t: float = -1e9
-    gifted: bool = False
-    answered_t: float = -1e9
-    lang: str | None = None
 
 
 @dataclass(slots=True)
@@ -89,7 +72,7 @@ class Triage:
         self.joins = MomentBatch("join")
         self.follows = MomentBatch("follow", forget_s=60)
         self.shares = MomentBatch("share", forget_s=60)
-        self.viewers: OrderedDict[str, ViewerState] = OrderedDict()
+        self.viewers = ViewerBook(self.s.max_viewers)
         self.blocked: set[str] = set()
         self.moderators: set[str] = set()
         self.dropped: Counter[str] = Counter()
@@ -283,15 +266,7 @@ class Triage:
         return True
 
     def _viewer(self, vid: str) -> ViewerState:
-        vs = self.viewers.get(vid)
-        if vs is None:
-            vs = ViewerState()
-            self.viewers[vid] = vs
-            if len(self.viewers) > self.s.max_viewers:
-                self.viewers.popitem(last=False)
-        else:
-            self.viewers.move_to_end(vid)
-        return vs
+        return self.viewers.touch(vid)
 
     def _drop(self, ev: LiveEvent, reason: str) -> None:
         self.dropped[reason] += 1
