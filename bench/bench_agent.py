@@ -2,7 +2,7 @@
 
 Measures, per turn (medians and p90 over N turns after warm-up):
 - bare `openai` streaming call: time to first content token, client overhead (wall − server time);
-- LlmResponder (langchain agent + splitter + guard): comment-to-first-sentence, overhead per turn;
+- LlmResponder (langchain agent + splitter; the guard is timed per sentence): comment-to-first-sentence, overhead per turn;
 - the agent layer's added overhead = agent overhead − bare overhead;
 - SentenceGuard.check µs per sentence, SentenceSplitter µs per delta.
 Writes bench/out/agent.json.  Run: .venv/bin/python bench/bench_agent.py [--turns 20] [--ttft 0.2]
@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.agent.guard import SentenceGuard, TurnFacts  # noqa: E402
+from bot.agent.guard import SentenceGuard  # noqa: E402
 from bot.agent.llm import make_llm_responder  # noqa: E402
 from bot.agent.llm.persona import load_persona  # noqa: E402
 from bot.agent.llm.prompt import turn_messages  # noqa: E402
@@ -30,7 +30,7 @@ from bot.agent.offline import OfflineResponder  # noqa: E402
 from bot.agent.sentences import SentenceSplitter  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.events import Comment, Viewer  # noqa: E402
-from bot.frames import Question  # noqa: E402
+from bot.frames import Question, TurnFacts  # noqa: E402
 from bot.paths import PROMPTS_DIR  # noqa: E402
 from bot.prompts.book import PromptBook  # noqa: E402
 from tests.fakes import agent_catalog  # noqa: E402
@@ -136,7 +136,7 @@ async def main() -> None:
         os.environ["OPENAI_BASE_URL"] = fake.base_url
         os.environ["OPENAI_API_KEY"] = "sk-bench"
         settings = Settings(llm_model="fake-model", llm_deadline_s=5.0)
-        responder = make_llm_responder(settings, catalog, book, offline, guard, first_sentence_s=3.0)
+        responder = make_llm_responder(settings, catalog, book, offline, first_sentence_s=3.0)
         persona = load_persona(book)
         assert persona is not None
         messages = turn_messages(persona, question, [shirt], [], [], False)

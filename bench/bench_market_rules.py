@@ -10,8 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.agent.guard import SentenceGuard, TurnFacts
+from bot.agent.guard import SentenceGuard
 from bot.agent.guard.market_rules import MarketClaimRule, _scalar_lines
+from bot.frames import TurnFacts
 from bot.paths import PROMPTS_DIR
 from bot.prompts.book import PromptBook
 

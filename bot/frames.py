@@ -1,15 +1,16 @@
 """Frames: the units that cross from one stage to the next, beside the room events of `bot.events`.
 
 Triage hands the director `WaitingQuestion`s, `GiftStreak`s and `MergedMoment`s; the director hands
-the agent a `LineDraft` of `AnswerClause`s; the agent yields sentences (a `FillerText` when the model
-is late); the show puts `ReplyEnd` in the stage's queue; moderators send `ModeratorCommand`s. No stage
-imports another stage's module for one of these types.
+the agent a `LineDraft` of `AnswerClause`s, written and guarded against the line's `TurnFacts`; the
+agent yields sentences (a `FillerText` when the model is late); the show puts `ReplyEnd` in the
+stage's queue; moderators send `ModeratorCommand`s. No stage imports another stage's module for one
+of these types.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from bot.catalog.model import Product
 from bot.events import Comment, Gift, Lang, ReplyPlan, Viewer
@@ -174,3 +175,28 @@ class ModeratorCommand:
     viewer_id: str | None = None  # block
     sku: str | None = None  # product
     comment: Comment | None = None  # answer: the comment to answer now
+
+
+@dataclass(slots=True)
+class TurnFacts:
+    """The catalog facts of one turn: products the turn may talk about, plus figures the caller vouches
+    for (`extra_numbers`, any written form: "300.000đ", "15", "10%"), voucher codes, and private strings
+    (other viewers' phone numbers, addresses) that must never be spoken."""
+
+    products: list[Product] = field(default_factory=list)
+    extra_numbers: set[str] = field(default_factory=set)
+    vouchers: set[str] = field(default_factory=set)
+    private_terms: set[str] = field(default_factory=set)
+    # Per-rule caches of what the facts allow, each stored with the `version` it was built from.
+    derived: dict[str, tuple[tuple[int, int, int, int], Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+
+    def add_product(self, product: Product) -> None:
+        """Add a product (e.g. one a tool looked up this turn) unless it is already there."""
+        if all(p.sku != product.sku for p in self.products):
+            self.products.append(product)
+
+    @property
+    def version(self) -> tuple[int, int, int, int]:
+        """Changes whenever facts are added; derived allow-lists are cached against it."""
+        return (len(self.products), len(self.extra_numbers), len(self.vouchers), len(self.private_terms))

@@ -18,7 +18,7 @@ from bot.catalog.matching import ProductMatcher
 from bot.catalog.model import Catalog, Product
 from bot.catalog.sizes import asked_size
 from bot.events import Comment, Lang
-from bot.frames import Question
+from bot.frames import Question, TurnFacts
 from bot.language.detect import detect_language
 from bot.language.intent import asked_quantity, detect_intents, hostility
 from bot.language.templates import TemplateError, Templates, bundled_templates, load_templates
@@ -66,10 +66,13 @@ class OfflineResponder:
         self.seed = seed
         self._turn = 0
 
-    async def respond(self, question: Question) -> AsyncIterator[str]:
-        """Yield the reply sentence by sentence."""
+    async def respond(self, question: Question, facts: TurnFacts | None = None) -> AsyncIterator[str]:
+        """Yield the reply sentence by sentence (its facts are the catalog's: nothing to add)."""
         for sentence in self.answer(question).sentences:
             yield sentence
+
+    def said(self, question: Question, sentences: list[str]) -> None:
+        """Templates keep no memory of a viewer."""
 
     def answer(self, question: Question) -> Reply:
         """The whole (full) reply at once; never raises for a template problem (bundled lines take over)."""

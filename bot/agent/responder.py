@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from bot.frames import Question
+from bot.frames import Question, TurnFacts
 
 
 @dataclass(slots=True)
@@ -22,6 +22,10 @@ class Reply:
 class Responder(Protocol):
     name: str
 
-    def respond(self, question: Question) -> AsyncIterator[str]:
-        """Yield the reply sentence by sentence, as soon as each is ready."""
+    def respond(self, question: Question, facts: TurnFacts | None = None) -> AsyncIterator[str]:
+        """Yield the reply sentence by sentence, as soon as each is ready; products looked up go into `facts`."""
+        ...
+
+    def said(self, question: Question, sentences: list[str]) -> None:
+        """What the viewer heard of this answer, after the guard: a responder with memory keeps it."""
         ...

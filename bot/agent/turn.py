@@ -15,18 +15,14 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
+from bot.agent.guard.sentence_gate import BlockSink, SentenceGate
+from bot.agent.guard.sentence_guard import SentenceGuard
 from bot.agent.offline import OfflineResponder, viewer_address
 from bot.agent.responder import Responder
 from bot.events import Lang, Sentence
-from bot.frames import AnswerClause, FillerText, LineDraft, Question
+from bot.frames import AnswerClause, FillerText, LineDraft, Question, TurnFacts
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class GuardedText:
-    text: str
-    blocked: tuple[str, str] | None = None  # (original sentence, reason) when it was replaced/dropped
 
 
 @dataclass(slots=True)
@@ -35,6 +31,7 @@ class _Raw:
     lang: Lang
     clause: AnswerClause | None = None
     filler: bool = False
+    from_responder: bool = False  # the responder wrote it (not a template): it remembers what was heard
 
 
 NAMED_ALOUD = 4  # a crowd hears four names and "và 5 bạn nữa": twelve names would be a roll call
@@ -51,54 +48,42 @@ def clause_names(clause: AnswerClause) -> tuple[list[str], int]:
 
 
 class TurnWriter:
-    def __init__(self, responder: Responder, fallback: Responder, guard: object,
-                 facts_for: Callable[[LineDraft], object],
-                 replacement: Callable[[Question, object], str] | None = None) -> None:
+    """Writes one line's sentences from its draft and passes each through the line's SentenceGate."""
+
+    def __init__(self, responder: Responder, fallback: Responder, guard: SentenceGuard,
+                 facts_for: Callable[[LineDraft], TurnFacts]) -> None:
         self.responder = responder
         self.fallback = fallback
         self.guard = guard
         self.facts_for = facts_for
-        self.replacement = replacement
         self.failures = 0
 
-    async def sentences(self, draft: LineDraft, on_block: Callable[[str, str], None]) -> AsyncIterator[Sentence]:
-        """Yield the draft's sentences, guarded, numbered in order."""
+    async def sentences(self, draft: LineDraft, on_block: BlockSink) -> AsyncIterator[Sentence]:
+        """Yield the draft's sentences, guarded once each, numbered in order."""
         plan = draft.plan
         facts = self.facts_for(draft)
+        gate = SentenceGate(self.guard, facts, on_block)
         index = 0
-        seen: set[str] = set()
-        replaced: set[int] = set()  # clauses that already got a grounded replacement
-        async for raw in self._raw(draft):
-            text = " ".join(raw.text.split())
-            if not text or text in seen:
-                continue
-            verdict = self.guard.check(text, raw.lang, facts)  # type: ignore[attr-defined]
-            if not verdict.ok:
-                reason = f"{verdict.rule}: {verdict.reason}" if verdict.rule else str(verdict.reason)
-                on_block(text, reason)
-                log.info("guard blocked a sentence of reply %d (%s)", plan.id, reason)
-                rephrased = getattr(verdict, "replacement", None)
-                if rephrased and rephrased not in seen and self.guard.check(rephrased, raw.lang, facts).ok:  # type: ignore[attr-defined]
-                    text = rephrased  # the rule's own fix (e.g. 最好 -> 很好) keeps the line, whoever wrote it
-                else:
-                    # Only a clause that has had no replacement yet gets a grounded one; later blocked
-                    # sentences are dropped so the host does not repeat the price line.
-                    question = raw.clause.question if raw.clause is not None else draft.question
-                    if question is None or self.replacement is None or id(raw.clause) in replaced:
-                        continue
-                    replaced.add(id(raw.clause))
-                    text = self.replacement(question, facts)
-                    if not text or text in seen or not self.guard.check(text, raw.lang, facts).ok:  # type: ignore[attr-defined]
-                        continue
-            seen.add(text)
-            filler_id = draft.filler_plan.id if raw.filler and draft.filler_plan is not None else None
-            yield Sentence(reply_id=filler_id or plan.id, index=index, text=text, lang=raw.lang,
-                           skus=list(plan.skus), expression=draft.expression, pace=draft.pace,
-                           filler=filler_id is not None,
-                           answers=raw.clause.keys if raw.clause is not None else ())
-            index += 1
+        heard: dict[int, tuple[Question, list[str]]] = {}  # per answered clause: what passed the gate
+        try:
+            async for raw in self._raw(draft, facts):
+                question = raw.clause.question if raw.clause is not None else draft.question
+                text = gate.admit(raw.text, raw.lang, question, raw.clause)
+                if text is None:
+                    continue
+                if raw.from_responder and question is not None:
+                    heard.setdefault(id(raw.clause), (question, []))[1].append(text)
+                filler_id = draft.filler_plan.id if raw.filler and draft.filler_plan is not None else None
+                yield Sentence(reply_id=filler_id or plan.id, index=index, text=text, lang=raw.lang,
+                               skus=list(plan.skus), expression=draft.expression, pace=draft.pace,
+                               filler=filler_id is not None,
+                               answers=raw.clause.keys if raw.clause is not None else ())
+                index += 1
+        finally:
+            for question, texts in heard.values():
+                self.responder.said(question, texts)
 
-    async def _raw(self, draft: LineDraft) -> AsyncIterator[_Raw]:
+    async def _raw(self, draft: LineDraft, facts: TurnFacts) -> AsyncIterator[_Raw]:
         lang = draft.plan.lang
         for s in draft.sentences:  # fixed lines, or the lead-in of an answer
             yield _Raw(s, lang)
@@ -106,15 +91,15 @@ class TurnWriter:
             for clause in draft.clauses:
                 if clause.lead:
                     yield _Raw(clause.lead, clause.lang, clause)
-                async for raw in self._clause(draft, clause):
+                async for raw in self._clause(draft, clause, facts):
                     yield raw
         elif draft.question is not None:
             clause = AnswerClause(question=draft.question, comments=[draft.question.comment],
                                   others=draft.question.others)
-            async for raw in self._clause(draft, clause):
+            async for raw in self._clause(draft, clause, facts):
                 yield raw
 
-    async def _clause(self, draft: LineDraft, clause: AnswerClause) -> AsyncIterator[_Raw]:
+    async def _clause(self, draft: LineDraft, clause: AnswerClause, facts: TurnFacts) -> AsyncIterator[_Raw]:
         offline = self.fallback if isinstance(self.fallback, OfflineResponder) else None
         if offline is not None and (clause.from_catalog or self.responder is self.fallback):
             names, others = clause_names(clause)
@@ -122,23 +107,23 @@ class TurnWriter:
                                     extras=clause.extras).sentences:
                 yield _Raw(s, clause.lang, clause)
             return
-        async for raw in self._open(draft, clause, offline):
+        async for raw in self._open(draft, clause, offline, facts):
             yield raw
 
-    async def _open(self, draft: LineDraft, clause: AnswerClause,
-                    offline: OfflineResponder | None) -> AsyncIterator[_Raw]:
+    async def _open(self, draft: LineDraft, clause: AnswerClause, offline: OfflineResponder | None,
+                    facts: TurnFacts) -> AsyncIterator[_Raw]:
         """An open question: the responder (the model) within its deadline, the offline answer if it fails."""
         q = clause.question
         said_any = False
         t0 = time.perf_counter()
         draft.plan.llm = self.responder.name
         try:
-            async for s in self.responder.respond(q):
+            async for s in self.responder.respond(q, facts):
                 if isinstance(s, FillerText):
                     yield _Raw(str(s), clause.lang, clause, filler=True)
                     continue
                 said_any = True
-                yield _Raw(s, clause.lang, clause)
+                yield _Raw(s, clause.lang, clause, from_responder=True)
             if getattr(self.responder, "last_fallback_reason", None):
                 draft.plan.llm = self.fallback.name  # the model failed this turn; the offline responder spoke
             return
@@ -154,6 +139,6 @@ class TurnWriter:
             for s in offline.clause(q, names, others, brief=clause.brief, extras=clause.extras).sentences:
                 yield _Raw(s, clause.lang, clause)
             return
-        async for s in self.fallback.respond(q):
+        async for s in self.fallback.respond(q, facts):
             yield _Raw(s, clause.lang, clause)
 

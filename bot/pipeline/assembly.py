@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.agent.guard import SentenceGuard, TurnFacts
+from bot.agent.guard import SentenceGuard
 from bot.agent.guard.market_rules import MarketClaimRule
 from bot.agent.llm.responder import make_llm_responder
 from bot.agent.offline import OfflineResponder, build_question, viewer_address
@@ -25,7 +25,7 @@ from bot.director.lines import LineWriter
 from bot.director.run_of_show import load_show
 from bot.director.variants import load_experiment
 from bot.events import Comment, Lang, ProductPinned, Viewer
-from bot.frames import LineDraft, Question
+from bot.frames import LineDraft, Question, TurnFacts
 from bot.language.templates import render_template
 from bot.output.factory import open_outputs
 from bot.output.sink import OutputError, StreamFormat
@@ -147,7 +147,7 @@ def build_show(opts: ShowOptions) -> Show:
     responder = offline
     if opts.llm == "openai":
         try:
-            responder = make_llm_responder(s, catalog, prompts, offline, guard,
+            responder = make_llm_responder(s, catalog, prompts, offline,
                                            on_pin=lambda sku: show.model_pinned(sku))  # applied between lines
         except ValueError as exc:  # no key and no server configured: a user error, one line
             raise SetupError(str(exc)) from None
@@ -163,7 +163,7 @@ def build_show(opts: ShowOptions) -> Show:
                 products.append(q.current_product)
         return TurnFacts(products=products, extra_numbers=set(draft.numbers))
 
-    turn = TurnWriter(responder, offline, guard, facts_for, guard.grounded_replacement)
+    turn = TurnWriter(responder, offline, guard, facts_for)
     if opts.tts not in TTS_ENGINES:
         raise SetupError(f"unknown --tts {opts.tts!r}: use one of {', '.join(TTS_ENGINES)}")
     fallback_engine = make_engine("espeak")

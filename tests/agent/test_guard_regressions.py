@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.agent.guard import SentenceGuard, TurnFacts
-from bot.agent.guard.figures import read_codes
+from bot.agent.guard import SentenceGuard
 from bot.catalog.importer import load_catalog_file
+from bot.frames import TurnFacts
+from bot.language.figures import read_codes
 from bot.paths import PROMPTS_DIR, SAMPLE_CATALOG
 from bot.prompts.book import PromptBook
 

@@ -10,9 +10,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, for tests.fakes
 
-from bot.agent.guard import GuardVerdict, SentenceGuard, TurnFacts, looks_like_injection, read_figures  # noqa: E402
+from bot.agent.guard import GuardVerdict, SentenceGuard, looks_like_injection, read_figures
 from bot.events import Comment, Viewer  # noqa: E402
-from bot.frames import Question  # noqa: E402
+from bot.frames import (
+    Question,  # noqa: E402
+    TurnFacts,  # noqa: E402
+)
 from bot.paths import PROMPTS_DIR  # noqa: E402
 from bot.prompts.book import PromptBook  # noqa: E402
 from tests.fakes import agent_catalog  # noqa: E402

@@ -14,13 +14,17 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, for tests.fakes
 
-from bot.agent.guard import SentenceGuard, TurnFacts  # noqa: E402
+from bot.agent.guard import SentenceGuard  # noqa: E402
 from bot.agent.guard.market_rules import MarketClaimRule, find_claims  # noqa: E402
+from bot.agent.guard.sentence_gate import SentenceGate  # noqa: E402
 from bot.agent.llm import make_llm_responder  # noqa: E402
 from bot.agent.offline import OfflineResponder  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.events import Comment, Viewer  # noqa: E402
-from bot.frames import Question  # noqa: E402
+from bot.frames import (
+    Question,  # noqa: E402
+    TurnFacts,  # noqa: E402
+)
 from bot.paths import PROJECT_ROOT, PROMPTS_DIR, SAMPLE_CATALOG, SAMPLE_SESSION  # noqa: E402
 from bot.prompts.book import PromptBook  # noqa: E402
 from tests.fakes import agent_catalog  # noqa: E402
@@ -61,18 +65,21 @@ async def test_llm_claims_are_never_spoken(server: ClaimingOpenAI, monkeypatch: 
     guard = SentenceGuard(book, offline=offline)
     guard.add_rule(MarketClaimRule(book))
     responder = make_llm_responder(Settings(llm_model="fake-model", llm_deadline_s=8.0), catalog, book, offline,
-                                   guard, None, first_sentence_s=5.0)
+                                   None, first_sentence_s=5.0)
     shirt = catalog.get("AO-DO-01")
     question = Question(Comment(t=1.0, user=Viewer("7001", "lan", "Lan"), text=text), lang, "spec",  # type: ignore[arg-type]
                         products=[shirt], current_product=shirt)
-    spoken = [s async for s in responder.respond(question)]
+    facts, blocks = TurnFacts(products=[shirt]), []
+    gate = SentenceGate(guard, facts, lambda text, why: blocks.append((text, why)))  # as each line's TurnWriter does
+    written = [str(s) async for s in responder.respond(question, facts)]
+    spoken = [t for s in written if (t := gate.admit(s, lang, question)) is not None]  # type: ignore[arg-type]
     assert server.requests, "the model was really asked"
     assert spoken, "the host still said something"
     rules = MarketClaimRule(book).rule_sets(lang)  # type: ignore[arg-type]
     for line in spoken:
         assert not find_claims(line, rules), line
         assert guard.check(line, lang, TurnFacts(products=[shirt])).ok, line  # type: ignore[arg-type]
-    fired = " ".join(reason for _s, reason in responder.last_blocks)
+    fired = " ".join(reason for _s, reason in blocks)
     assert "market_claim" in fired and f"{lang}." in fired  # every block logged with the rule that fired
 
 

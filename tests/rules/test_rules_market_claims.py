@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.agent.guard import SentenceGuard, TurnFacts
+from bot.agent.guard import SentenceGuard
 from bot.agent.guard.market_rules import MarketClaimRule, find_claims, parse_market_rules
 from bot.agent.offline import OfflineResponder
 from bot.agent.turn import TurnWriter
 from bot.catalog.importer import load_catalog_file
 from bot.cli.main import app
 from bot.events import ReplyPlan
-from bot.frames import LineDraft
+from bot.frames import LineDraft, TurnFacts
 from bot.paths import PROMPTS_DIR, SAMPLE_CATALOG
 from bot.prompts.book import PromptBook, PromptFileError, parse_yaml_text
 
@@ -74,7 +74,7 @@ def guard(book: PromptBook) -> SentenceGuard:
 async def speak(guard: SentenceGuard, lang: str, lines: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
     """Lines through the real TurnWriter, as the run-of-show's / moderators' lines go: spoken and blocked."""
     offline = OfflineResponder(load_catalog_file(SAMPLE_CATALOG)[0], guard.prompts)
-    writer = TurnWriter(offline, offline, guard, lambda d: TurnFacts(), guard.grounded_replacement)
+    writer = TurnWriter(offline, offline, guard, lambda d: TurnFacts())
     draft = LineDraft(plan=ReplyPlan(id=1, kind="script", lang=lang, t_received=0.0), sentences=lines)  # type: ignore[arg-type]
     blocked: list[tuple[str, str]] = []
     spoken = [s.text async for s in writer.sentences(draft, lambda text, why: blocked.append((text, why)))]

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from bot.agent.guard.figures import WORD_UNIT_HINT, Figure, read_codes, read_figures
-from bot.agent.guard.verdict import GuardVerdict, TurnFacts
+from bot.agent.guard.verdict import GuardVerdict
 from bot.catalog.sizes import product_sizes
 from bot.events import Lang
+from bot.frames import TurnFacts
+from bot.language.figures import WORD_UNIT_HINT, Figure, read_codes, read_figures
 
 _ONE = Decimal(1)
 SMALL_COUNT_MAX = 10  # plain numbers up to this need no backing ("2 màu", "mua 2", "2 bạn nữa")

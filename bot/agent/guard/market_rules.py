@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.agent.guard.verdict import GuardVerdict, TurnFacts
+from bot.agent.guard.verdict import GuardVerdict
 from bot.events import LANGS, Lang
+from bot.frames import TurnFacts
 from bot.language.text import fold, is_cjk
 from bot.paths import PROMPTS_DIR
 from bot.prompts.book import PromptBook, PromptFileError, PromptProblem

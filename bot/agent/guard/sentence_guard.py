@@ -8,11 +8,11 @@ from typing import Protocol
 
 from bot.agent.guard.facts_rule import BackedFiguresRule
 from bot.agent.guard.text_rules import BannedPhraseRule, PrivateDataRule, PromptLeakRule
-from bot.agent.guard.verdict import PASS, GuardRule, GuardVerdict, TurnFacts
+from bot.agent.guard.verdict import PASS, GuardRule, GuardVerdict
 from bot.agent.responder import Reply
 from bot.catalog.model import Product
 from bot.events import Lang
-from bot.frames import Question
+from bot.frames import Question, TurnFacts
 from bot.language.money import format_money
 from bot.prompts.book import PromptBook
 

@@ -8,9 +8,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.agent.guard.verdict import GuardVerdict, TurnFacts
+from bot.agent.guard.verdict import GuardVerdict
 from bot.agent.llm.persona import load_persona
 from bot.events import LANGS, Lang
+from bot.frames import TurnFacts
 from bot.language.text import fold, is_cjk
 from bot.prompts.book import PromptBook, PromptFileError, PromptProblem
 from bot.prompts.check import register_schema

@@ -16,9 +16,9 @@ from langchain_core.messages import AIMessageChunk
 from langchain_openai import ChatOpenAI
 from openai import DefaultAsyncHttpxClient
 
-from bot.agent.guard.verdict import TurnFacts
 from bot.agent.llm.catalog_tools import CatalogTools
 from bot.events import Lang
+from bot.frames import TurnFacts
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from bot.agent.guard.verdict import TurnFacts
 from bot.catalog.matching import ProductMatcher
 from bot.catalog.model import Catalog, Product
 from bot.events import Lang
+from bot.frames import TurnFacts
 from bot.language.money import format_money
 
 log = logging.getLogger(__name__)

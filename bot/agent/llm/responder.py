@@ -15,8 +15,6 @@ from typing import Protocol
 from pydantic import SecretStr
 
 from bot.agent.guard.injection import looks_like_injection
-from bot.agent.guard.sentence_guard import SentenceGuard
-from bot.agent.guard.verdict import TurnFacts
 from bot.agent.llm.catalog_tools import CatalogTools
 from bot.agent.llm.memory import RoomContext, ViewerMemory
 from bot.agent.llm.persona import Persona, load_persona
@@ -26,7 +24,7 @@ from bot.agent.sentences import SentenceSplitter
 from bot.catalog.matching import ProductMatcher
 from bot.catalog.model import Catalog, Product
 from bot.events import Lang
-from bot.frames import FillerText, Question
+from bot.frames import FillerText, Question, TurnFacts
 from bot.language.templates import render_template
 from bot.prompts.book import PromptBook
 
@@ -63,26 +61,24 @@ _END = _End()
 
 
 class LlmResponder:
-    """The `openai` responder (see module doc); `last_blocks` lists (sentence, reason) of the last turn."""
+    """The `openai` responder (see module doc). It writes; the line's SentenceGate (agent/guard) checks."""
 
     name = "openai"
 
     def __init__(self, stream: TextStream, catalog: Catalog, prompts: PromptBook, fallback: Responder,
-                 guard: SentenceGuard, limits: LlmLimits | None = None, matcher: ProductMatcher | None = None,
+                 limits: LlmLimits | None = None, matcher: ProductMatcher | None = None,
                  memory: ViewerMemory | None = None, splitter_first_cut: int = 40,
                  tools: CatalogTools | None = None) -> None:
         self.text_stream = stream
         self.catalog = catalog
         self.prompts = prompts
         self.fallback = fallback
-        self.guard = guard
         self.limits = limits or LlmLimits()
         self.matcher = matcher or ProductMatcher(catalog)
         self.memory = memory or ViewerMemory()
         self.room = RoomContext()
         self.splitter_first_cut = splitter_first_cut
         self.tools = tools  # the catalog tools the model uses (pins made are in tools.pinned)
-        self.last_blocks: list[tuple[str, str]] = []
         self.last_fallback_reason: str | None = None
         self.turns = 0
 
@@ -106,15 +102,18 @@ class LlmResponder:
                     products.append(p)
         return products
 
-    async def respond(self, question: Question) -> AsyncIterator[str]:
-        """Yield guarded sentences as the model writes them; filler if late; offline answer on failure."""
+    async def respond(self, question: Question, facts: TurnFacts | None = None) -> AsyncIterator[str]:
+        """Yield sentences as the model writes them; filler if late; offline answer on failure.
+
+        Products the model looks up go into `facts`, the line's own, so the gate accepts what it found."""
         t0 = time.monotonic()
         self.turns += 1
-        self.last_blocks = []
         self.last_fallback_reason = None
         lang = question.lang
         products = self.turn_products(question)
-        facts = TurnFacts(products=list(products))
+        facts = facts if facts is not None else TurnFacts()
+        for p in products:
+            facts.add_product(p)
         persona = load_persona(self.prompts) or _BUILTIN_PERSONA
         suspicious = looks_like_injection(question.comment.text)
         viewer = question.comment.user.id
@@ -152,12 +151,11 @@ class LlmResponder:
                 if isinstance(item, BaseException):
                     failure = f"{type(item).__name__}: {str(item)[:160]}"
                     break
-                line = self._guarded(item, question, facts, replaced=bool(self.last_blocks))
-                if line is None or line in said:
+                if item in said:
                     continue
                 real += 1
-                said.append(line)
-                yield line
+                said.append(item)
+                yield item
         finally:
             if not producer.done():
                 producer.cancel()
@@ -166,13 +164,16 @@ class LlmResponder:
             log.warning("llm turn failed after %.0f ms (%s); %s", (time.monotonic() - t0) * 1000, failure,
                         "offline responder answers" if real == 0 else "keeping what was said")
             if real == 0:
-                async for line in self.fallback.respond(question):
+                async for line in self.fallback.respond(question, facts):
                     if line not in said:
                         said.append(line)
                         yield line
-        answer = " ".join(said)
-        self.memory.remember(viewer, user_text(question, suspicious), answer)
-        for line in said:
+
+    def said(self, question: Question, sentences: list[str]) -> None:
+        """What the viewer heard of this turn (after the gate): the next turns remember that, not the draft."""
+        suspicious = looks_like_injection(question.comment.text)
+        self.memory.remember(question.comment.user.id, user_text(question, suspicious), " ".join(sentences))
+        for line in sentences:
             self.room.heard(line)
 
     async def _produce(self, messages: list[dict[str, str]], facts: TurnFacts, lang: Lang,
@@ -189,23 +190,6 @@ class LlmResponder:
             raise
         except Exception as exc:  # handed to the consumer, which falls back; never raised into the show
             queue.put_nowait(exc)
-
-    def _guarded(self, sentence: str, question: Question, facts: TurnFacts, replaced: bool) -> str | None:
-        """The sentence if it passes; else one grounded replacement per turn (later blocks are dropped,
-        so a model that keeps inventing does not make the host repeat the price line)."""
-        verdict = self.guard.check(sentence, question.lang, facts)
-        if verdict.ok:
-            return sentence
-        reason = f"{verdict.rule}: {verdict.reason}"
-        self.last_blocks.append((sentence, reason))
-        log.warning("guard blocked an llm sentence (%s)", reason)
-        rephrased = verdict.replacement  # a market rule's own fix (最好 -> 很好) keeps the model's sentence
-        if rephrased and self.guard.check(rephrased, question.lang, facts).ok:
-            return rephrased
-        if replaced:
-            return None
-        replacement = self.guard.grounded_replacement(question, facts)
-        return replacement if self.guard.check(replacement, question.lang, facts).ok else None
 
     def _filler(self, persona: Persona, lang: Lang) -> str:
         seed = self.turns
@@ -233,7 +217,7 @@ class HasLlm(Protocol):
 
 
 def make_llm_responder(settings: HasLlm, catalog: Catalog, prompts: PromptBook, fallback: Responder,
-                       guard: SentenceGuard, on_pin: Callable[[str], None] | None = None, *,
+                       on_pin: Callable[[str], None] | None = None, *,
                        first_sentence_s: float | None = None) -> LlmResponder:
     """The `--llm openai` responder: `settings.llm` (OPENAI_API_KEY, OPENAI_BASE_URL, LIVEBOT_LLM_MODEL) chooses
     the endpoint (OpenAI, vLLM, Ollama, llama.cpp, LM Studio: anything OpenAI-compatible)."""
@@ -246,4 +230,4 @@ def make_llm_responder(settings: HasLlm, catalog: Catalog, prompts: PromptBook, 
     matcher = ProductMatcher(catalog)
     tools = CatalogTools(catalog, matcher, on_pin)
     stream = LangchainTextStream(llm.model, llm.base_url, api_key, timeout_s=llm.deadline_s, catalog_tools=tools)
-    return LlmResponder(stream, catalog, prompts, fallback, guard, llm.limits(first_sentence_s), matcher, tools=tools)
+    return LlmResponder(stream, catalog, prompts, fallback, llm.limits(first_sentence_s), matcher, tools=tools)
