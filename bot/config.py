@@ -66,6 +66,19 @@ class DashboardSettings(BaseModel):
     token: SecretStr | None = Field(None, description="`livebot dashboard --token` when not given")
 
 
+class FleetSettings(BaseModel):
+    """`livebot fleet run`: how a failed room is restarted and how long a clean stop may take."""
+
+    max_restarts: int = Field(3, ge=0, description="restarts of one room before the fleet gives up on it")
+    backoff_s: float = Field(1.0, gt=0, description="wait before the first restart; doubles each time")
+    backoff_max_s: float = Field(30.0, gt=0, description="the longest wait between restarts")
+    stable_s: float = Field(60.0, gt=0, description="a room up this long has its restart backoff reset")
+    stop_grace_s: float = Field(30.0, gt=0, description="after Ctrl-C/SIGTERM, how long a room may take to "
+                                                       "finish its line and flush before it is killed")
+    room_cpus: float = Field(1.0, gt=0, description="CPUs a room declares to Ray (--engine ray)")
+    room_gpus: float = Field(0.0, ge=0, description="GPUs a room declares to Ray (photoreal avatars)")
+
+
 def _show_director(value: Any) -> Any:
     # Nested variables give a partial dict: the show's own defaults fill what they leave out.
     return {"greeting_interval_s": SHOW_GREETING_INTERVAL_S, **value} if isinstance(value, Mapping) else value
@@ -162,6 +175,7 @@ class Settings(BaseSettings):
     voices: VoicesSettings = Field(default_factory=VoicesSettings)
     douyin: DouyinSettings = Field(default_factory=DouyinSettings)
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
+    fleet: FleetSettings = Field(default_factory=FleetSettings)
 
     @model_validator(mode="before")
     @classmethod

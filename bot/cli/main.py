@@ -67,7 +67,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 def _run(source: str, catalog: Path | None, outputs: list[str], llm: str | None, tts: str | None,
          avatar: Path | None, prompts: Path | None, db: str | None, realtime: bool, variant: str | None,
-         as_json: bool, control: bool = False) -> None:
+         as_json: bool, control: bool = False, room: str | None = None) -> None:
     from bot.config import Settings
     from bot.pipeline.assembly import SetupError, ShowOptions
     from bot.pipeline.runner import run_show, summary_table
@@ -78,7 +78,7 @@ def _run(source: str, catalog: Path | None, outputs: list[str], llm: str | None,
     opts = ShowOptions(source=source, catalog=catalog, outputs=outputs or ["none"], llm=llm or settings.llm.kind,
                        tts=tts or settings.tts,
                        avatar=avatar, prompts=prompts, db=db, realtime=realtime, variant=variant,
-                       control=control, settings=settings)
+                       control=control, room=room, settings=settings)
     from bot.web.control_api import ControlError
 
     try:
@@ -122,6 +122,7 @@ def run(source: str = typer.Option(..., "--source",
         as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
         control: bool | None = typer.Option(None, "--control/--no-control",
                                             help="serve the moderator control API (default: on when live)"),
+        room: str | None = typer.Option(None, "--room", help="name this room; reports and the dashboard show it"),
         verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     """The main job: listen to a room, decide, speak through the avatar, send it out."""
     _setup_logging(verbose)
@@ -130,7 +131,7 @@ def run(source: str = typer.Option(..., "--source",
     live = not source.startswith("replay:")
     realtime = realtime or (live and not fast)
     _run(source, catalog, output, llm, tts, avatar, prompts, db, realtime, variant, as_json,
-         control if control is not None else realtime)
+         control if control is not None else realtime, room)
 
 
 @app.command()
@@ -155,15 +156,20 @@ def catalog_import(file: Path, db: str | None = typer.Option(None, "--db", help=
 
 @app.command()
 def report(db: str | None = typer.Option(None, "--db", help=_DB_HELP),
-           session: str = typer.Option("last", "--session", help="session id or 'last'"),
+           session: str = typer.Option("last", "--session", help="session id, 'last', or a room's name "
+                                       "(its newest session)"),
+           list_: bool = typer.Option(False, "--list", help="list every session (id, room, source, times)"),
            fmt: str = typer.Option("table", "--format", help="table | json | csv"),
            plot: Path | None = typer.Option(None, "--plot", help="write charts to this PNG"),
            compare_variants: bool = typer.Option(False, "--compare-variants",
                                                  help="compare script variants (A/B) instead"),
            sessions: str = typer.Option("all", "--sessions", help="with --compare-variants: all | 1,2,3")) -> None:
     """What was said, to whom, how fast, and what sold."""
-    from bot.cli.report_cmd import report_command
+    from bot.cli.report_cmd import list_command, report_command
 
+    if list_:
+        list_command(_db(db), fmt)
+        return
     if compare_variants:
         from bot.cli.report_cmd import compare_variants_command
 

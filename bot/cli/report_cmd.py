@@ -48,6 +48,36 @@ def report_command(db: str, session: str, fmt: str, plot: Path | None) -> None:
         Console(stderr=True).print(f"charts written to {plot}", highlight=False)
 
 
+def list_command(db: str, fmt: str) -> None:
+    """Print every session in the database (id, room, source, times): a table, or JSON (DESIGN §2.7)."""
+    import json
+
+    from rich.table import Table
+
+    from bot.report.build import list_sessions_at
+
+    if fmt not in ("table", "json"):
+        raise _fail(f"--list prints table or json, not {fmt!r}")
+    try:
+        sessions = list_sessions_at(db)
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    if fmt == "json":
+        keep = ("id", "room", "source", "started", "ended", "attempt", "replies", "orders")
+        sys.stdout.write(json.dumps([{k: s[k] for k in keep} for s in sessions], ensure_ascii=False, indent=2)
+                         + "\n")
+        return
+    table = Table(title=f"{len(sessions)} sessions (times UTC)")
+    for col in ("id", "room", "started", "ended", "replies", "orders"):
+        table.add_column(col, no_wrap=True)  # a room's name and its times are read whole
+    table.add_column("source", overflow="fold", min_width=12)
+    for s in sessions:
+        room = (s["room"] or "–") + (f" (restart {s['attempt'] - 1})" if s["attempt"] > 1 else "")
+        table.add_row(str(s["id"]), room, _when(s["started"])[5:], _when(s["ended"])[11:] or "running",
+                      str(s["replies"]), str(s["orders"]), s["source"])
+    Console().print(table)
+
+
 def compare_variants_command(db: str, sessions: str, fmt: str) -> None:
     """Print the script-variant comparison (table or JSON) over the chosen sessions."""
     import json
@@ -83,3 +113,8 @@ def catalog_import_command(file: Path, db: str) -> None:
     out.print(f"loaded {saved} products from {file} ({len(problems)} rows skipped)", highlight=False)
     if not saved and problems:
         raise typer.Exit(1)
+
+
+def _when(iso: str | None) -> str:
+    """An ISO time as 'YYYY-MM-DD HH:MM' (UTC) for a narrow table column."""
+    return iso[:16].replace("T", " ") if iso else ""

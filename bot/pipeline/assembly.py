@@ -63,6 +63,8 @@ class ShowOptions:
     realtime: bool = False
     variant: str | None = None
     control: bool = False  # serve the moderator control API (settings: control_host/port/token)
+    room: str | None = None  # the room's name in a fleet (or as the seller calls it); stored on the session
+    attempt: int = 1  # > 1 when a fleet restarted this room after a failure
     settings: Settings = field(default_factory=Settings)  # every stage's knobs; passed down, never re-read
 
 

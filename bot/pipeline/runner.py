@@ -76,7 +76,8 @@ async def run_show_async(opts: ShowOptions, console: Console | None = None,
     source_name = show.source.name
     store.start_session(source_name, variant=opts.variant,  # type: ignore[attr-defined]
                         settings={"llm": opts.llm, "tts": opts.tts, "outputs": opts.outputs,
-                                  "realtime": opts.realtime})
+                                  "realtime": opts.realtime},
+                        room=opts.room, attempt=opts.attempt)
     show.state.session_id = store.session_id  # type: ignore[attr-defined]
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -37,31 +37,47 @@ def build_report(url: str, session: str | int = "last", *,
         engine.dispose()
 
 
+def list_sessions_at(url: str) -> list[dict[str, Any]]:
+    """`list_sessions` of the store at `url`; raises StoreError when there is no database."""
+    engine = open_engine(url, create=False)
+    try:
+        with engine.connect() as conn:
+            return list_sessions(conn)
+    finally:
+        engine.dispose()
+
+
 def resolve_session_id(conn: Connection, session: str | int) -> int:
-    if str(session).strip().lower() == "last":
+    """A session id from "last", a number, or a room's name (that room's newest session)."""
+    given = str(session).strip()
+    if given.lower() == "last":
         sid = conn.execute(select(func.max(LiveSession.id))).scalar()
         if sid is None:
             raise StoreError("no sessions in the database yet")
         return int(sid)
-    try:
-        sid = int(str(session).strip())
-    except ValueError:
-        raise StoreError(f"session must be a number or 'last', not {session!r}") from None
+    if not given.isdigit():
+        sid = conn.execute(select(func.max(LiveSession.id)).where(LiveSession.room == given)).scalar()
+        if sid is None:
+            raise StoreError(f"session must be a number, 'last' or a room's name; no room {given!r} "
+                             "in the database")
+        return int(sid)
+    sid = int(given)
     if conn.execute(select(LiveSession.id).where(LiveSession.id == sid)).scalar() is None:
         raise StoreError(f"no session {sid} in the database")
     return sid
 
 
 def list_sessions(conn: Connection) -> list[dict[str, Any]]:
-    """Every session, newest first, with its event, reply and order counts."""
+    """Every session, newest first, with its room, restart attempt, and event, reply and order counts."""
     def per_session(table: Any) -> dict[int, int]:
         return dict(conn.execute(select(table.session_id, func.count()).group_by(table.session_id)).all())
 
     n_events, n_replies, n_orders = per_session(EventRow), per_session(ReplyRow), per_session(OrderRow)
     out = []
     for s in conn.execute(select(LiveSession).order_by(LiveSession.id.desc())):
-        out.append({"id": s.id, "source": s.source, "started": _iso(s.started), "ended": _iso(s.ended),
-                    "variant": s.variant, "events": n_events.get(s.id, 0), "replies": n_replies.get(s.id, 0),
+        out.append({"id": s.id, "room": s.room, "source": s.source, "started": _iso(s.started),
+                    "ended": _iso(s.ended), "attempt": s.attempt, "variant": s.variant,
+                    "events": n_events.get(s.id, 0), "replies": n_replies.get(s.id, 0),
                     "orders": n_orders.get(s.id, 0)})
     return out
 
@@ -83,8 +99,9 @@ def build_report_from(conn: Connection, session: str | int = "last", *,
     last_event_t = conn.execute(select(func.max(EventRow.t)).where(EventRow.session_id == sid)).scalar()
     last_t = max([r["t_done"] or r["t_received"] for r in replies] + [last_event_t or 0.0])
     report: dict[str, Any] = {
-        "session": {"id": s.id, "source": s.source, "started": _iso(s.started), "ended": _iso(s.ended),
-                    "variant": s.variant, "duration_s": round(float(last_t), 3), "counts": counts},
+        "session": {"id": s.id, "room": s.room, "attempt": s.attempt, "source": s.source,
+                    "started": _iso(s.started), "ended": _iso(s.ended), "variant": s.variant,
+                    "duration_s": round(float(last_t), 3), "counts": counts},
         "replies": replies,
         "screen": _screen(conn, sid),
         "dropped": dropped,

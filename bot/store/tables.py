@@ -1,4 +1,4 @@
-"""The SQL tables: sessions, viewers, events, replies, mentions, pins, drops, products, orders.
+"""The SQL tables: sessions, viewers, events, replies, mentions, pins, drops, products, orders, fleet rooms.
 
 Times named `t` are seconds on the session timeline (DESIGN §2.3); wall-clock datetimes are
 timezone-aware and read back in UTC from SQLite and PostgreSQL alike (SQLModel's UTCDateTime).
@@ -27,6 +27,8 @@ class LiveSession(SQLModel, table=True):
     ended: datetime | None = None
     variant: str | None = Field(default=None, max_length=200)
     settings: dict[str, Any] | None = _json()
+    room: str | None = Field(default=None, max_length=200, index=True)  # the fleet room's name (DESIGN §2.7)
+    attempt: int = 1  # 1 for a room's first start; 2, 3… when the fleet restarted it after a failure
 
 
 class ViewerRow(SQLModel, table=True):
@@ -170,3 +172,22 @@ class OrderRow(SQLModel, table=True):
 
 
 ALL_TABLES = [LiveSession, ViewerRow, EventRow, ReplyRow, MentionRow, PinRow, DropRow, ProductRow, OrderRow]
+
+
+class FleetRoomRow(SQLModel, table=True):
+    """One fleet room's latest state, written by the fleet's supervisor so `livebot fleet status`
+    works from any machine that reaches the database."""
+
+    __tablename__ = "fleet_rooms"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True, index=True)
+    state: str = Field(max_length=40)  # starting | running | restarting | ended | failed | stopped
+    host: str = Field(default="", max_length=200)
+    engine: str = Field(default="local", max_length=40)
+    started: datetime | None = None  # when the current attempt started (aware, UTC)
+    updated: datetime
+    restarts: int = 0
+    last_error: str | None = None
+    session_id: int | None = None  # the room's newest session
+

@@ -55,12 +55,15 @@ class StoreWriter:
     # ---- caller side: cheap, never waits on the database ------------------------------------
 
     def start_session(self, source: str, started: datetime | None = None, variant: str | None = None,
-                      settings: dict[str, Any] | None = None) -> int:
-        """Create the session row (once, at start-up) and return its id."""
+                      settings: dict[str, Any] | None = None, room: str | None = None,
+                      attempt: int = 1) -> int:
+        """Create the session row (once, at start-up) and return its id; `room` names a fleet room and
+        `attempt` > 1 marks a restart of it."""
         started = started or datetime.now(UTC)
         if started.tzinfo is None:
             started = started.astimezone(UTC)
-        row = {"source": source, "started": started, "variant": variant, "settings": settings}
+        row = {"source": source, "started": started, "variant": variant, "settings": settings, "room": room,
+               "attempt": attempt}
         for attempt in range(20):
             try:
                 with self.engine.begin() as conn:

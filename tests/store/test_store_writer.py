@@ -97,7 +97,7 @@ def test_migrations_from_empty_match_the_models(backend: str, tmp_path: Path,
     engine = open_engine(url)
     open_engine(url).dispose()  # a second open is a no-op upgrade
     with engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0002"
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0003"
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []
     engine.dispose()
