@@ -9,7 +9,10 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.config import Settings
 from bot.fleet.fleet_file import RoomSpec
+from bot.pipeline.assembly import SetupError, ShowOptions
+from bot.pipeline.runner import run_show
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +51,6 @@ class RoomResult:
 
 def run_room(spec: RoomSpec, run: RoomRun) -> RoomResult:
     """Run the room's show in this process; never raises (a crash comes back as CRASHED with its reason)."""
-    from bot.config import Settings
-    from bot.pipeline.assembly import SetupError, ShowOptions
-    from bot.pipeline.runner import run_show
-
     t0, cpu0 = time.monotonic(), _cpu_s()
     if not spec.catalog.exists():
         return RoomResult(spec.name, CANNOT_START, f"catalog file not found: {spec.catalog}")
