@@ -1,5 +1,5 @@
-"""`livebot` command line (DESIGN §2.2). Heavy modules are imported inside each command so
-`livebot --help` is instant and a missing optional extra only affects the command that needs it."""
+"""`livebot` command line (DESIGN §2.2): each command delegates to its module in `bot/cli/`; a missing
+optional extra (the photoreal avatar's OpenCV) only removes the command that needs it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,21 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from bot.cli.doctor_cmd import doctor_command
+from bot.cli.init_cmd import InitError, init_command
+from bot.cli.orders_cmd import orders_import_command
+from bot.cli.prompts_cmd import check_prompts
+from bot.cli.record_cmd import record_command
+from bot.cli.report_cmd import catalog_import_command, compare_variants_command, list_command, report_command
+from bot.cli.voices import install_command, known_command, voices_command
+from bot.config import Settings, reveal
+from bot.output.calibration import measure_av_offset, play_calibration
+from bot.output.sink import OutputError, StreamFormat
 from bot.paths import SAMPLE_CATALOG, SAMPLE_SESSION
+from bot.pipeline.assembly import SetupError, ShowOptions
+from bot.pipeline.runner import run_show, summary_table
+from bot.web.control_api import ControlError
+from bot.web.dashboard import dashboard_command
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="livebot: an AI host for live selling (TikTok LIVE, Douyin).")
@@ -30,7 +44,6 @@ err = Console(stderr=True)
 
 class JsonLogFormatter(logging.Formatter):
     """One JSON object per line, for log shippers (LIVEBOT_LOG_FORMAT=json)."""
-
     def format(self, record: logging.LogRecord) -> str:
         out = {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
                "logger": record.name, "msg": record.getMessage()}
@@ -40,8 +53,6 @@ class JsonLogFormatter(logging.Formatter):
 
 
 def _setup_logging(verbose: bool) -> None:
-    from bot.config import Settings
-
     handler = logging.StreamHandler(sys.stderr)
     if Settings().log_format == "json":
         handler.setFormatter(JsonLogFormatter())
@@ -55,8 +66,6 @@ _DB_HELP = "database URL (default LIVEBOT_DB, else sqlite:///livebot.db)"
 
 def _db(given: str | None) -> str:
     """`--db`, else LIVEBOT_DB through Settings (docs/reports.md)."""
-    from bot.config import Settings
-
     return given or Settings().db
 
 
@@ -68,9 +77,6 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 def _run(source: str, catalog: Path | None, outputs: list[str], llm: str | None, tts: str | None,
          avatar: Path | None, prompts: Path | None, db: str | None, realtime: bool, variant: str | None,
          as_json: bool, control: bool = False, room: str | None = None) -> None:
-    from bot.config import Settings
-    from bot.pipeline.assembly import SetupError, ShowOptions
-    from bot.pipeline.runner import run_show, summary_table
 
     if catalog is not None and not catalog.exists():
         raise _fail(f"catalog file not found: {catalog}")
@@ -79,7 +85,6 @@ def _run(source: str, catalog: Path | None, outputs: list[str], llm: str | None,
                        tts=tts or settings.tts,
                        avatar=avatar, prompts=prompts, db=db, realtime=realtime, variant=variant,
                        control=control, room=room, settings=settings)
-    from bot.web.control_api import ControlError
 
     try:
         summary = run_show(opts, console)
@@ -141,7 +146,6 @@ def record(source: str = typer.Option(..., "--source", help="tiktok:@user | douy
            verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     """Record a real room's events for replay."""
     _setup_logging(verbose)
-    from bot.cli.record_cmd import record_command
 
     record_command(source, out, max_seconds)
 
@@ -149,8 +153,6 @@ def record(source: str = typer.Option(..., "--source", help="tiktok:@user | douy
 @catalog_app.command("import")
 def catalog_import(file: Path, db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
     """Load or update products from a CSV or JSON catalog."""
-    from bot.cli.report_cmd import catalog_import_command
-
     catalog_import_command(file, _db(db))
 
 
@@ -165,14 +167,10 @@ def report(db: str | None = typer.Option(None, "--db", help=_DB_HELP),
                                                  help="compare script variants (A/B) instead"),
            sessions: str = typer.Option("all", "--sessions", help="with --compare-variants: all | 1,2,3")) -> None:
     """What was said, to whom, how fast, and what sold."""
-    from bot.cli.report_cmd import list_command, report_command
-
     if list_:
         list_command(_db(db), fmt)
         return
     if compare_variants:
-        from bot.cli.report_cmd import compare_variants_command
-
         compare_variants_command(_db(db), sessions, fmt)
         return
     report_command(_db(db), session, fmt, plot)
@@ -183,9 +181,6 @@ def dashboard(db: str | None = typer.Option(None, "--db", help=_DB_HELP),
               host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
               token: str | None = typer.Option(None, "--token", help="default LIVEBOT_DASHBOARD_TOKEN")) -> None:
     """Web page for marketers and moderators."""
-    from bot.config import Settings, reveal
-    from bot.web.dashboard import dashboard_command
-
     s = Settings()
     dashboard_command(db or s.db, host, port, token or reveal(s.dashboard.token),
                       control_url=f"http://{s.control_host}:{s.control_port}", control_token=reveal(s.control_token))
@@ -199,8 +194,6 @@ app.add_typer(voices_app, name="voices")
 def voices(ctx: typer.Context) -> None:
     """List the speech engines, installed voices and which voice speaks each language."""
     if ctx.invoked_subcommand is None:
-        from bot.cli.voices import voices_command
-
         voices_command()
 
 
@@ -213,8 +206,6 @@ def voices_install(names: list[str] = typer.Argument(None, help="Piper voice nam
                    force: bool = typer.Option(False, "--force", help="install again even if already installed")
                    ) -> None:
     """Download Piper voices from the hub (HF_ENDPOINT sets its URL) into LIVEBOT_VOICES_DIR."""
-    from bot.cli.voices import install_command
-
     code = install_command(list(names or []), from_dir, recommended, force)
     if code:
         raise typer.Exit(code)
@@ -223,8 +214,6 @@ def voices_install(names: list[str] = typer.Argument(None, help="Piper voice nam
 @voices_app.command("known")
 def voices_known() -> None:
     """The Piper voices livebot knows by name (language, quality, sample rate, licence)."""
-    from bot.cli.voices import known_command
-
     known_command()
 
 
@@ -232,8 +221,6 @@ def voices_known() -> None:
 def init(folder: Path = typer.Argument(Path("."), help="where to write prompts/ and catalog.csv"),
          force: bool = typer.Option(False, "--force", help="overwrite files that are already there")) -> None:
     """Write an editable copy of the bundled prompts/ and a starter catalog.csv for moderators."""
-    from bot.cli.init_cmd import InitError, init_command
-
     try:
         written = init_command(folder, force)
     except InitError as exc:
@@ -248,8 +235,6 @@ def init(folder: Path = typer.Argument(Path("."), help="where to write prompts/ 
 def doctor(db: str | None = typer.Option(None, "--db", help="database URL to check (default LIVEBOT_DB)"),
            rtmp: str | None = typer.Option(None, "--rtmp", help="an rtmp:// URL to check is reachable")) -> None:
     """Check what works on this machine before going live, and say how to fix the rest."""
-    from bot.cli.doctor_cmd import doctor_command
-
     raise typer.Exit(doctor_command(db, rtmp))
 
 
@@ -262,10 +247,6 @@ app.add_typer(calibrate_app, name="calibrate")
 def calibrate_play(output: str = typer.Argument(..., help="virtualcam | rtmp://… | FILE.mp4 | window"),
                    seconds: float = typer.Option(20.0, "--seconds")) -> None:
     """Send a flash+beep test pattern to an output; record it in OBS, then `livebot calibrate measure`."""
-    from bot.config import Settings
-    from bot.output.calibration import play_calibration
-    from bot.output.sink import OutputError, StreamFormat
-
     s = Settings()
     try:
         play_calibration(output, seconds, StreamFormat(s.width, s.height, s.fps, s.sample_rate),
@@ -277,8 +258,6 @@ def calibrate_play(output: str = typer.Argument(..., help="virtualcam | rtmp://�
 @calibrate_app.command("measure")
 def calibrate_measure(recording: Path = typer.Argument(..., help="a recording of the test pattern")) -> None:
     """Measure voice-minus-picture offset in a recording; set LIVEBOT_AV_OFFSET_MS to its negative."""
-    from bot.output.calibration import measure_av_offset
-
     if not recording.exists():
         raise _fail(f"recording not found: {recording}")
     try:
@@ -291,8 +270,6 @@ def calibrate_measure(recording: Path = typer.Argument(..., help="a recording of
 @prompts_app.command("check")
 def prompts_check(folder: Path = typer.Argument(Path("prompts"), help="prompts folder")) -> None:
     """Validate the prompt files; exit non-zero with the file and line of each error."""
-    from bot.cli.prompts_cmd import check_prompts
-
     if not folder.is_dir():
         raise _fail(f"prompts folder not found: {folder}")
     problems = check_prompts(folder)
@@ -312,16 +289,8 @@ def _register_optional() -> None:
     avatar_app.command("prepare")(avatar_prepare_command)
 
 
-def _register_orders() -> None:
-    try:
-        from bot.cli.orders_cmd import orders_import_command
-    except ImportError:
-        return
-    orders_app.command("import")(orders_import_command)
-
-
+orders_app.command("import")(orders_import_command)
 _register_optional()
-_register_orders()
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from bot.catalog.importer import CatalogError, load_catalog_file
-from bot.report.build import build_report
+from bot.report.build import build_report, list_sessions_at
 from bot.report.experiments import compare_variants, render_comparison
 from bot.report.render import render_table, to_json, write_csv
 from bot.store.catalog_repo import save_products
@@ -53,8 +53,6 @@ def list_command(db: str, fmt: str) -> None:
     import json
 
     from rich.table import Table
-
-    from bot.report.build import list_sessions_at
 
     if fmt not in ("table", "json"):
         raise _fail(f"--list prints table or json, not {fmt!r}")
