@@ -77,6 +77,10 @@ class FleetSettings(BaseModel):
                                                        "finish its line and flush before it is killed")
     room_cpus: float = Field(1.0, gt=0, description="CPUs a room declares to Ray (--engine ray)")
     room_gpus: float = Field(0.0, ge=0, description="GPUs a room declares to Ray (photoreal avatars)")
+    heartbeat_s: float = Field(2.0, gt=0, description="how often the supervisor marks its rooms alive in the "
+                                                      "database; `fleet status` calls a room stale after 5 of these")
+    log_dir: Path | None = Field(None, description="each local room's log file goes here (default: fleet-logs/ "
+                                                   "beside the SQLite file, else in the working folder)")
 
 
 def _show_director(value: Any) -> Any:

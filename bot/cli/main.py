@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from bot.cli.doctor_cmd import doctor_command
+from bot.cli.fleet_cmd import fleet_run_command, fleet_status_command
 from bot.cli.init_cmd import InitError, init_command
 from bot.cli.orders_cmd import orders_import_command
 from bot.cli.prompts_cmd import check_prompts
@@ -278,6 +279,35 @@ def prompts_check(folder: Path = typer.Argument(Path("prompts"), help="prompts f
     if problems:
         raise typer.Exit(1)
     console.print(f"[green]ok[/]: {folder} is valid")
+
+
+fleet_app = typer.Typer(help="Many rooms: run a fleet file's rooms, each in its own process; see their state.",
+                        no_args_is_help=True)
+app.add_typer(fleet_app, name="fleet")
+
+
+@fleet_app.command("run")
+def fleet_run(file: Path = typer.Argument(..., help="FLEET.yaml: `rooms:` with name, source, catalog…"),
+              db: str | None = typer.Option(None, "--db", help="the shared " + _DB_HELP),
+              realtime: bool = typer.Option(False, "--realtime", help="pace every room to the wall clock"),
+              fast: bool = typer.Option(False, "--fast", help="render replays as fast as the machine can "
+                                        "(the default for replays)"),
+              engine: str = typer.Option("local", "--engine", help="local (a process per room) | ray (an actor "
+                                         "per room)"),
+              ray_address: str | None = typer.Option(None, "--ray-address", help="with --engine ray: join this "
+                                                     "cluster (else a local Ray starts)"),
+              as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+              verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    """Run every room in FLEET.yaml, restart crashed ones, stop all cleanly on Ctrl-C / SIGTERM."""
+    _setup_logging(verbose)
+    fleet_run_command(file, _db(db), realtime, fast, engine, ray_address, as_json)
+
+
+@fleet_app.command("status")
+def fleet_status(db: str | None = typer.Option(None, "--db", help=_DB_HELP),
+                 fmt: str = typer.Option("table", "--format", help="table | json")) -> None:
+    """Each fleet room's state, uptime, restarts, viewers, replies, latency and last error, from the database."""
+    fleet_status_command(_db(db), fmt)
 
 
 def _register_optional() -> None:
