@@ -3,8 +3,10 @@
 Triage hands the director `WaitingQuestion`s, `GiftStreak`s and `MergedMoment`s; the director hands
 the agent a `LineDraft` of `AnswerClause`s, written and guarded against the line's `TurnFacts`; the
 agent yields sentences (a `FillerText` when the model is late); the show puts `ReplyEnd` in the
-stage's queue; moderators send `ModeratorCommand`s. No stage imports another stage's module for one
-of these types.
+stage's queue; the stage announces `StageSignal`s (`HostFree` when it wants the next line, then
+`AudioStarted`, `SentenceStarted`, `ReplyFinished`, `ReplyGaveWay`) and composes each frame's
+`OnScreen` (the `ProductCard`, label and answer board); moderators send `ModeratorCommand`s. No stage
+imports another stage's module for one of these types.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.catalog.model import Product
-from bot.events import Comment, Gift, Lang, ReplyPlan, Viewer
+from bot.events import Comment, Gift, Lang, ReplyPlan, SpeechSegment, Viewer
 
 
 @dataclass(slots=True)
@@ -154,6 +156,73 @@ class ReplyEnd:
     """Marks the end of a reply in the stage's segment queue: the reply is done when the stage reaches it."""
 
     reply_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class HostFree:
+    """The stage's call for work: everything queued will have been said at `t_free`, so the next line is
+    decided now (with the look-ahead the stage keeps, the voice never waits on the decision)."""
+
+    t_free: float
+
+
+@dataclass(frozen=True, slots=True)
+class AudioStarted:
+    """Reply `reply_id` is heard from session time `t` (its first frame of audio): its latency ends here."""
+
+    reply_id: int
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceStarted:
+    """A sentence starts playing at `t`; the answer board hides the questions it answers."""
+
+    segment: SpeechSegment
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyFinished:
+    """Reply `reply_id` ended at `t`: said to its end, or `cut` (skipped, comment deleted, gave way)."""
+
+    reply_id: int
+    t: float
+    cut: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyGaveWay:
+    """At a sentence end the reply gave way to a waiting question before its sentence `next_index`;
+    the director may say the rest later. A `ReplyFinished` (cut) follows."""
+
+    reply_id: int
+    next_index: int
+    t: float
+
+
+StageSignal = HostFree | AudioStarted | SentenceStarted | ReplyFinished | ReplyGaveWay
+
+
+@dataclass(frozen=True, slots=True)
+class ProductCard:
+    """What the on-screen card shows while a product is discussed (facts from the catalog)."""
+
+    sku: str
+    name: str
+    price_text: str
+    promo_text: str = ""
+    image: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OnScreen:
+    """What the screen shows around the avatar in one frame: the product card, the room's label and the
+    answer board's lines; the stage asks for it once a frame and hands it to the renderer."""
+
+    card: ProductCard | None = None
+    label: str = ""
+    board: tuple[str, ...] = ()
 
 
 CommandKind = Literal["pause", "resume", "skip", "say", "answer", "block", "product"]

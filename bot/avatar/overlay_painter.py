@@ -18,7 +18,8 @@ from PIL import Image, ImageDraw, ImageFilter
 from bot.avatar.avatar_spec import LayoutSpec
 from bot.avatar.font_book import FontBook
 from bot.avatar.patch import Patch
-from bot.avatar.render_contract import AvatarState, ProductCard
+from bot.avatar.render_contract import AvatarState
+from bot.frames import ProductCard
 from bot.language.text import is_cjk
 
 log = logging.getLogger(__name__)

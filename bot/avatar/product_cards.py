@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.avatar.render_contract import ProductCard
 from bot.catalog.model import Catalog
 from bot.events import Lang
+from bot.frames import ProductCard
 from bot.language.money import format_money
 from bot.language.templates import render_template
 from bot.prompts.book import PromptBook

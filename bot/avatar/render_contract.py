@@ -8,17 +8,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from bot.events import SpeechSegment
-
-
-@dataclass(frozen=True, slots=True)
-class ProductCard:
-    """What the on-screen card shows while a product is discussed (facts from the catalog)."""
-
-    sku: str
-    name: str
-    price_text: str
-    promo_text: str = ""
-    image: str = ""
+from bot.frames import ProductCard  # a frame: product_cards makes it, the renderers paint it
 
 
 @dataclass(slots=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from bot.agent.turn import TurnWriter
 from bot.avatar.product_cards import ProductCards
-from bot.avatar.render_contract import AvatarRenderer, ProductCard
+from bot.avatar.render_contract import AvatarRenderer
 from bot.director.answer_board import AnswerBoard
 from bot.director.director import Director
 from bot.director.showcase import PinResolver, Showcase
@@ -27,18 +27,26 @@ from bot.events import (
     LiveResumed,
     ProductPinned,
     ScreenAnswer,
-    SpeechSegment,
     SpokenReply,
     StageFrame,
 )
-from bot.frames import ModeratorCommand
+from bot.frames import (
+    AudioStarted,
+    HostFree,
+    ModeratorCommand,
+    OnScreen,
+    ReplyFinished,
+    ReplyGaveWay,
+    SentenceStarted,
+    StageSignal,
+)
 from bot.output.fanout import OutputFanout
 from bot.pipeline.ledger import ReplyLedger
 from bot.pipeline.line_producer import LineProducer, Speak
 from bot.pipeline.on_air import LinesOnAir
 from bot.session_clock import SessionClock
 from bot.sources.base import EventSource
-from bot.stage.frame_clock import FrameClock, StageHooks, StageStats
+from bot.stage.frame_clock import FrameClock, StageStats
 from bot.triage.room_triage import Triage
 
 log = logging.getLogger(__name__)
@@ -58,8 +66,9 @@ class ShowState:
     started_wall: float = field(default_factory=time.monotonic)
 
 
-class Show(StageHooks):
-    """Routes room events to triage, moderator commands to the director, stage signals to the lines on air."""
+class Show:
+    """Routes room events to triage, moderator commands to the director, stage signals to the lines on air;
+    it is the stage's `StageFeed` (the screen, the give-way rule, the fast timeline)."""
 
     def __init__(self, *, source: EventSource, clock: SessionClock, triage: Triage, director: Director,
                  turn: TurnWriter, speak: Speak, renderer: AvatarRenderer, fanout: OutputFanout,
@@ -81,9 +90,8 @@ class Show(StageHooks):
         self.events_q: asyncio.Queue[LiveEvent] = asyncio.Queue(maxsize=10_000)
         self._fast_events: deque[LiveEvent] | None = deque(fast_events) if fast_events is not None else None
         self._source_done = False
-        self._pending_line: float | None = None
         self._producer: asyncio.Task[None] | None = None
-        self.stage = FrameClock(renderer, fps, sample_rate, clock.realtime, self._write, self)
+        self.stage = FrameClock(renderer, fps, sample_rate, clock.realtime, self._write, self._on_stage, self)
         self.on_air = LinesOnAir(self.ledger, board, self._dropped, self.stage.end_after_sentence)
         self.lines = LineProducer(director, turn, speak, self.stage, self.on_air, self.showcase, clock.now)
         self.dropped_at_end = 0
@@ -167,8 +175,26 @@ class Show(StageHooks):
         else:
             self.triage.ingest(ev)
 
-    # -- stage hooks ------------------------------------------------------------------------
-    async def before_frame(self, t: float) -> None:
+    # -- the stage's signals ------------------------------------------------------------------
+    def _on_stage(self, signal: StageSignal) -> None:
+        match signal:
+            case HostFree(t_free):  # the stage waits for this task's answer in fast mode
+                self._producer = asyncio.create_task(self.lines.produce(t_free), name="line")
+            case AudioStarted(reply_id, t):
+                self.ledger.first_audio(reply_id, t)
+            case SentenceStarted(segment, t):
+                self.on_air.segment_started(segment, t)
+            case ReplyFinished(reply_id, t, cut):
+                self.director.line_ended(t)
+                self.on_air.done(reply_id, t, cut)
+            case ReplyGaveWay(reply_id, next_index, _t):
+                draft = self.on_air.gave_way(reply_id)
+                if draft is not None:
+                    log.info("reply %d gave way to a waiting question after sentence %d", reply_id, next_index)
+                    self.director.resume_later(draft, next_index)
+
+    # -- the stage's feed ---------------------------------------------------------------------
+    async def settle(self, t: float) -> None:
         self.clock.advance_to(t)
         if self._fast_events is None:
             return
@@ -179,47 +205,12 @@ class Show(StageHooks):
             self._source_done = True
             self.stage.finish()
 
-    def wants_line(self, t_free: float) -> None:
-        if self.clock.realtime:
-            self._producer = asyncio.create_task(self.lines.produce(t_free), name="line")
-        else:
-            self._pending_line = t_free
+    def screen_at(self, t: float, sku: str | None) -> OnScreen:
+        return OnScreen(self.cards.card(sku or self.director.current_sku), self._label,
+                        self.board.lines(t) if self.board is not None else ())
 
-    async def line_ready(self) -> None:
-        if self._pending_line is not None:
-            t_free, self._pending_line = self._pending_line, None
-            await self.lines.produce(t_free)
-
-    def first_audio(self, reply_id: int, t: float) -> None:
-        self.ledger.first_audio(reply_id, t)
-
-    def reply_done(self, reply_id: int, t: float, cut: bool) -> None:
-        self.director.line_ended(t)
-        self.on_air.done(reply_id, t, cut)
-
-    def segment_started(self, segment: SpeechSegment, t: float) -> None:
-        self.on_air.segment_started(segment, t)
-
-    def should_yield(self, reply_id: int) -> bool:
+    def gives_way(self, reply_id: int) -> bool:
         return self.on_air.yieldable(reply_id) and self.triage.questions_waiting() > 0
-
-    def reply_yielded(self, reply_id: int, next_index: int, t: float) -> None:
-        draft = self.on_air.gave_way(reply_id)
-        if draft is not None:
-            log.info("reply %d gave way to a waiting question after sentence %d", reply_id, next_index)
-            self.director.resume_later(draft, next_index)
-
-    def board_lines(self, t: float) -> tuple[str, ...]:
-        return self.board.lines(t) if self.board is not None else ()
-
-    def card_for(self, sku: str | None) -> ProductCard | None:
-        return self.cards.card(sku)
-
-    def current_sku(self) -> str | None:
-        return self.director.current_sku
-
-    def label(self) -> str:
-        return self._label
 
     # -- sinks ------------------------------------------------------------------------------
     async def _write(self, frame: StageFrame) -> None:

@@ -15,12 +15,22 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
-from bot.avatar.render_contract import AvatarRenderer, AvatarState, ProductCard
+from bot.avatar.render_contract import AvatarRenderer, AvatarState
 from bot.events import SpeechSegment, StageFrame
-from bot.frames import ReplyEnd
+from bot.frames import (
+    AudioStarted,
+    HostFree,
+    OnScreen,
+    ReplyEnd,
+    ReplyFinished,
+    ReplyGaveWay,
+    SentenceStarted,
+    StageSignal,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,49 +48,29 @@ class StageStats:
     max_lateness_ms: float = 0.0
 
 
-class StageHooks:
-    """What the stage tells the rest of the show; the show runner overrides these."""
+class StageFeed(Protocol):
+    """What the stage reads from the show at frame time; everything it tells goes out as a `StageSignal`."""
 
-    async def before_frame(self, t: float) -> None:
-        """Fast mode: bring the room up to session time t (release events, settle)."""
+    async def settle(self, t: float) -> None:
+        """Fast mode: bring the room up to session time t (release its events, let triage settle)."""
+        ...
 
-    def wants_line(self, t_free: float) -> None:
-        """The host will be free at t_free: decide and produce the next line."""
+    def screen_at(self, t: float, sku: str | None) -> OnScreen:
+        """What the screen shows at t around the avatar; `sku` is the product the sentence names, if any."""
+        ...
 
-    async def line_ready(self) -> None:
-        """Fast mode: wait until the requested line (or the decision to stay quiet) is made."""
-
-    def first_audio(self, reply_id: int, t: float) -> None: ...
-
-    def reply_done(self, reply_id: int, t: float, cut: bool) -> None: ...
-
-    def segment_started(self, segment: SpeechSegment, t: float) -> None:
-        """A sentence starts playing at t (the board hides the questions it answers)."""
-
-    def should_yield(self, reply_id: int) -> bool:
-        """At a sentence end of this reply: give way now (a question is waiting)?"""
-        return False
-
-    def reply_yielded(self, reply_id: int, next_index: int, t: float) -> None:
-        """The reply gave way before its sentence `next_index`; the rest may be said later."""
-
-    def board_lines(self, t: float) -> tuple[str, ...]:
-        return ()
-
-    def card_for(self, sku: str | None) -> ProductCard | None:
-        return None
-
-    def current_sku(self) -> str | None:
-        return None
-
-    def label(self) -> str:
-        return ""
+    def gives_way(self, reply_id: int) -> bool:
+        """At a sentence end of this reply: give way now (a question is waiting and the line allows it)?"""
+        ...
 
 
 class FrameClock:
+    """Makes one frame after another from the queued speech; says when it is free and what it played
+    through `signal`, and reads the screen and the give-way rule from its `feed`."""
+
     def __init__(self, renderer: AvatarRenderer, fps: int, sample_rate: int, realtime: bool,
-                 write: Callable[[StageFrame], Awaitable[None]], hooks: StageHooks,
-                 lookahead_s: float = 0.3, breath_s: float = 0.32) -> None:
+                 write: Callable[[StageFrame], Awaitable[None]], signal: Callable[[StageSignal], None],
+                 feed: StageFeed, lookahead_s: float = 0.3, breath_s: float = 0.32) -> None:
         if sample_rate % fps:
             raise ValueError(f"sample rate {sample_rate} is not a whole number of samples per frame at {fps} fps")
         self.renderer = renderer
@@ -89,7 +79,8 @@ class FrameClock:
         self.spf = sample_rate // fps
         self.realtime = realtime
         self.write = write
-        self.hooks = hooks
+        self.signal = signal
+        self.feed = feed
         self.lookahead_s = lookahead_s
         self.breath_s = breath_s  # a short rest between two lines, as a person takes a breath
         self._last_reply_end = -1e9
@@ -103,6 +94,7 @@ class FrameClock:
         self._cut_ids: deque[int] = deque(maxlen=64)
         self._trimmed: deque[int] = deque(maxlen=64)  # replies ended at a sentence's end
         self._line_pending = False
+        self._line_answered = asyncio.Event()
         self._cut_requested = False
         self._stop_after_line = False
         self._stopped = asyncio.Event()
@@ -127,8 +119,9 @@ class FrameClock:
             self.queue.appendleft(ReplyEnd(reply_id))
 
     def line_answered(self) -> None:
-        """The producer finished handling a line request (it may have produced nothing)."""
+        """The producer finished handling a `HostFree` (it may have produced nothing)."""
         self._line_pending = False
+        self._line_answered.set()
 
     def cut(self) -> None:
         """Stop the current reply within one frame (moderator skip, live ended)."""
@@ -165,12 +158,12 @@ class FrameClock:
                     self._skip_frame()
                     self.stats.max_lateness_ms = max(self.stats.max_lateness_ms, lateness * 1000)
                     continue
-            await self.hooks.before_frame(t)
+            await self.feed.settle(t)
             if self._cut_requested:
                 self._do_cut(t)
             self._maybe_request_line(t)
             if not self.realtime and self._line_pending:
-                await self.hooks.line_ready()
+                await self._line_answered.wait()  # fast mode: the timeline waits for the decision
             self._advance_queue(t)
             if self._should_stop():
                 break
@@ -191,7 +184,8 @@ class FrameClock:
             return  # the current reply still has sentences coming
         if self.buffered_s <= self.lookahead_s:
             self._line_pending = True
-            self.hooks.wants_line(t + self.buffered_s)
+            self._line_answered.clear()
+            self.signal(HostFree(t + self.buffered_s))
 
     def _reply_tail_queued(self) -> bool:
         return any(isinstance(x, ReplyEnd) for x in self.queue)
@@ -202,7 +196,7 @@ class FrameClock:
             item = self.queue.popleft()
             if isinstance(item, ReplyEnd):
                 if item.reply_id in self._started or self._reply_open == item.reply_id:
-                    self.hooks.reply_done(item.reply_id, t, cut=item.reply_id in self._trimmed)
+                    self.signal(ReplyFinished(item.reply_id, t, cut=item.reply_id in self._trimmed))
                     self._last_reply_end = t
                 self._started.discard(item.reply_id)
                 if self._reply_open == item.reply_id:
@@ -212,17 +206,17 @@ class FrameClock:
             if rid not in self._started and t - self._last_reply_end < self.breath_s - 1e-9:
                 self.queue.appendleft(item)  # the next line waits for the breath to end
                 return
-            if rid in self._started and rid == self._reply_open and self.hooks.should_yield(rid):
+            if rid in self._started and rid == self._reply_open and self.feed.gives_way(rid):
                 # A sentence end of a line that gives way (run-of-show): the waiting question goes first.
-                self.hooks.reply_yielded(rid, item.sentence.index, t)
+                self.signal(ReplyGaveWay(rid, item.sentence.index, t))
                 self._drop_reply(rid, t)
                 continue
             self._segment, self._pos = item, 0
             self._reply_open = rid
             if rid not in self._started:
                 self._started.add(rid)
-                self.hooks.first_audio(rid, t)
-            self.hooks.segment_started(item, t)
+                self.signal(AudioStarted(rid, t))
+            self.signal(SentenceStarted(item, t))
 
     def _take_audio(self) -> tuple[np.ndarray, SpeechSegment | None, float]:
         seg = self._segment
@@ -242,12 +236,12 @@ class FrameClock:
 
     def _render(self, i: int, t: float) -> StageFrame:
         audio, seg, seg_time = self._take_audio()
-        sku = (seg.sentence.skus[0] if seg is not None and seg.sentence.skus else None) or self.hooks.current_sku()
+        screen = self.feed.screen_at(t, seg.sentence.skus[0] if seg is not None and seg.sentence.skus else None)
         state = AvatarState(
             frame_index=i, t=t, segment=seg, seg_time=seg_time,
             expression=seg.sentence.expression if seg is not None else "neutral",
             caption=seg.sentence.text if seg is not None else "",
-            product=self.hooks.card_for(sku), label=self.hooks.label(), board=self.hooks.board_lines(t),
+            product=screen.card, label=screen.label, board=screen.board,
         )
         t_render = time.perf_counter()
         image = self.renderer.render(state)
@@ -284,4 +278,4 @@ class FrameClock:
         self._reply_open = None
         self._started.discard(rid)
         self._cut_ids.append(rid)
-        self.hooks.reply_done(rid, t, cut=True)
+        self.signal(ReplyFinished(rid, t, cut=True))

@@ -11,10 +11,10 @@ import pytest
 
 from bot.avatar.loader import load_avatar
 from bot.events import Sentence, SpeechSegment, StageFrame
-from bot.frames import ReplyEnd
+from bot.frames import AudioStarted, HostFree, OnScreen, ReplyEnd, ReplyFinished, StageSignal
 from bot.paths import DEFAULT_AVATAR_DIR
 from bot.speech.speaker import Speaker, make_engine
-from bot.stage.frame_clock import FrameClock, StageHooks
+from bot.stage.frame_clock import FrameClock
 
 FPS, SR = 25, 44100
 SPF = SR // FPS
@@ -30,16 +30,42 @@ def speaker() -> Speaker:
     return Speaker(make_engine("espeak"), stage_rate=SR)
 
 
-class Recorder(StageHooks):
+class Recorder:
+    """The stage's feed and signal sink in one: records when replies are heard and end; answers every
+    call for a line with nothing (the tests queue the speech themselves)."""
+
     def __init__(self) -> None:
         self.first: dict[int, float] = {}
         self.done: dict[int, tuple[float, bool]] = {}
+        self.calls_for_lines: list[float] = []
+        self.clock: FrameClock | None = None
 
-    def first_audio(self, reply_id: int, t: float) -> None:
-        self.first[reply_id] = t
+    def signal(self, sig: StageSignal) -> None:
+        match sig:
+            case HostFree(t_free):
+                self.calls_for_lines.append(t_free)
+                assert self.clock is not None
+                self.clock.line_answered()
+            case AudioStarted(reply_id, t):
+                self.first[reply_id] = t
+            case ReplyFinished(reply_id, t, cut):
+                self.done[reply_id] = (t, cut)
 
-    def reply_done(self, reply_id: int, t: float, cut: bool) -> None:
-        self.done[reply_id] = (t, cut)
+    async def settle(self, t: float) -> None:
+        return None
+
+    def screen_at(self, t: float, sku: str | None) -> OnScreen:
+        return OnScreen()
+
+    def gives_way(self, reply_id: int) -> bool:
+        return False
+
+
+def make_clock(renderer, hooks: Recorder, realtime: bool) -> FrameClock:  # noqa: ANN001
+    clock = FrameClock(renderer, FPS, SR, realtime=realtime, write=None, signal=hooks.signal,  # type: ignore[arg-type]
+                       feed=hooks)
+    hooks.clock = clock
+    return clock
 
 
 def seg(speaker: Speaker, reply_id: int, text: str, lang: str = "vi") -> SpeechSegment:
@@ -60,7 +86,7 @@ def test_frames_carry_exactly_the_segment_audio_in_order(renderer, speaker: Spea
     a = seg(speaker, 1, "Xin chào các bạn, hôm nay shop có áo mới.")
     b = seg(speaker, 1, "Áo thun đỏ giá 199.000đ.")
     hooks = Recorder()
-    clock = FrameClock(renderer, FPS, SR, realtime=False, write=None, hooks=hooks)  # type: ignore[arg-type]
+    clock = make_clock(renderer, hooks, realtime=False)
     for item in (a, b, ReplyEnd(1)):
         clock.push(item)
     clock.finish()
@@ -76,10 +102,36 @@ def test_frames_carry_exactly_the_segment_audio_in_order(renderer, speaker: Spea
     assert len(frames) == -(-len(a.pcm) // SPF) + -(-len(b.pcm) // SPF)
 
 
+def test_the_stage_calls_for_the_next_line_before_it_runs_dry_and_waits_for_it(renderer, speaker: Speaker) -> None:  # noqa: ANN001
+    a = seg(speaker, 1, "Áo thun đỏ giá 199.000đ.")
+    hooks = Recorder()
+    clock = make_clock(renderer, hooks, realtime=False)
+    frames: list[StageFrame] = []
+    answered_at: list[int] = []
+
+    def answer(sig: StageSignal) -> None:
+        if isinstance(sig, HostFree) and not hooks.calls_for_lines:
+            clock.push(a)  # the first call: a line arrives; the second: the show ends
+            clock.push(ReplyEnd(1))
+        elif isinstance(sig, HostFree):
+            answered_at.append(len(frames))
+            clock.finish()
+        hooks.signal(sig)
+
+    clock.signal = answer
+    run_clock(clock, frames)
+    first, second = hooks.calls_for_lines
+    assert first == 0.0  # nothing buffered at the start: free now
+    # the second call comes while at most the look-ahead (0.3 s) is left, and says when the voice ends
+    assert abs(second - len(a.pcm) / SR) <= 1 / FPS
+    assert (second - answered_at[0] / FPS) <= clock.lookahead_s + 1e-9
+    assert len(frames) == -(-len(a.pcm) // SPF) and hooks.done[1][1] is False
+
+
 def test_cut_stops_voice_and_mouth_within_one_frame(renderer, speaker: Speaker) -> None:  # noqa: ANN001
     long = seg(speaker, 7, "Đây là một câu rất dài để kiểm tra việc dừng giữa chừng khi người kiểm duyệt bấm bỏ qua.")
     hooks = Recorder()
-    clock = FrameClock(renderer, FPS, SR, realtime=False, write=None, hooks=hooks)  # type: ignore[arg-type]
+    clock = make_clock(renderer, hooks, realtime=False)
     clock.push(long)
     clock.push(ReplyEnd(7))
     frames: list[StageFrame] = []
@@ -103,7 +155,7 @@ def test_cut_stops_voice_and_mouth_within_one_frame(renderer, speaker: Speaker) 
 
 def test_realtime_pacing_has_no_drift_and_drops_late_frames(renderer, speaker: Speaker) -> None:  # noqa: ANN001
     a = seg(speaker, 3, "Một hai ba bốn năm sáu bảy tám chín mười.")
-    clock = FrameClock(renderer, FPS, SR, realtime=True, write=None, hooks=Recorder())  # type: ignore[arg-type]
+    clock = make_clock(renderer, Recorder(), realtime=True)
     clock.push(a)
     clock.push(ReplyEnd(3))
     frames: list[StageFrame] = []
@@ -137,7 +189,7 @@ def test_end_after_sentence_finishes_the_sentence_then_closes_the_reply_as_cut(r
     b = seg(speaker, 1, "Còn đủ size từ S đến XL nha.")
     c = seg(speaker, 2, "Cảm ơn bạn đã ghé shop.")
     hooks = Recorder()
-    clock = FrameClock(renderer, FPS, SR, realtime=False, write=None, hooks=hooks)  # type: ignore[arg-type]
+    clock = make_clock(renderer, hooks, realtime=False)
     for item in (a, b, ReplyEnd(1), c, ReplyEnd(2)):
         clock.push(item)
     clock.finish()
