@@ -28,8 +28,10 @@ def render_table(report: dict[str, Any]) -> RenderableType:
     head.add_row("viewers / comments", f"{summ['viewers']} / {summ['comments']}")
     share = summ["answered_share"]
     head.add_row("answered", f"{summ['answered']} ({share * 100:.0f}%)" if share is not None else "–")
+    p50, p95 = _fmt(summ["answer_latency_ms_p50"], 0), _fmt(summ["answer_latency_ms_p95"], 0)
+    head.add_row("answer latency p50 / p95 (ms)", f"{p50} / {p95}")
     p50, p95 = _fmt(summ["latency_ms_p50"], 0), _fmt(summ["latency_ms_p95"], 0)
-    head.add_row("latency p50 / p95 (ms)", f"{p50} / {p95}")
+    head.add_row("all replies p50 / p95 (ms)", f"{p50} / {p95}")
     ans = summ.get("answers") or {}
     if ans.get("lines"):
         head.add_row("answered by voice / on screen only", f"{ans['by_voice']} / {ans['screen_only']}")

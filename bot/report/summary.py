@@ -23,6 +23,8 @@ def build_summary(report: dict[str, Any], *, comment_times: list[float], viewers
                                     and r["trigger"] is not None and r["trigger"]["type"] == "comment"
                                     and not r.get("triggers")))
     latencies = [r["latency_ms"] for r in replies if r["latency_ms"] is not None]
+    # What a viewer who asked waits: the same set the run's summary line prints as "answer latency".
+    answer_latencies = [r["latency_ms"] for r in replies if r["latency_ms"] is not None and r["kind"] == "answer"]
     buyers = {_buyer_key(c) for c in conversions if c["user"]}
     by_kind: dict[str, int] = defaultdict(int)
     for r in replies:
@@ -41,6 +43,8 @@ def build_summary(report: dict[str, Any], *, comment_times: list[float], viewers
         "dropped": sum(report["dropped"].values()),
         "latency_ms_p50": percentile(latencies, 50),
         "latency_ms_p95": percentile(latencies, 95),
+        "answer_latency_ms_p50": percentile(answer_latencies, 50),
+        "answer_latency_ms_p95": percentile(answer_latencies, 95),
         "answers": _answers(replies, report.get("screen") or [], voiced),
         "orders": len(conversions),
         "attributed_orders": sum(1 for c in conversions if c["attributed_to"]),

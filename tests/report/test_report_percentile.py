@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.config import Settings
+from bot.paths import SAMPLE_CATALOG, SAMPLE_SESSION
 from bot.pipeline import runner
+from bot.pipeline.assembly import ShowOptions
+from bot.report.build import build_report
 from bot.report.percentile import percentile
 from bot.report.summary import build_summary
 
@@ -40,3 +45,14 @@ def test_percentile_is_linear_and_rounded() -> None:
     assert percentile([100.0, 200.0], 50) == 150.0
     assert percentile([123.45], 95) == 123.5
     assert percentile([], 50) is None
+
+
+def test_answer_latency_is_what_the_run_summary_prints_and_excludes_greetings_and_thanks(tmp_path: Path) -> None:
+    """One sample show: the run's "answer latency" p50/p95 equal the report's answer_latency_ms_*."""
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    run = runner.run_show(ShowOptions(source=f"replay:{SAMPLE_SESSION}", catalog=SAMPLE_CATALOG, db=url,
+                                      settings=Settings()))
+    summary = build_report(url)["summary"]
+    assert (summary["answer_latency_ms_p50"], summary["answer_latency_ms_p95"]) == (run.latency_p50_ms,
+                                                                                   run.latency_p95_ms)
+    assert run.latency_p50_ms is not None and summary["latency_ms_p50"] != summary["answer_latency_ms_p50"]
