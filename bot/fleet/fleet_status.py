@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.table import Table
 from sqlalchemy import Connection, func, select
+from sqlmodel import col
 
 from bot.fleet.room_states import LIVE_STATES
 from bot.report.percentile import percentile
@@ -52,7 +53,7 @@ def _viewers(conn: Connection, sid: int) -> int | None:
     if isinstance(payload, dict) and isinstance(payload.get("count"), int):
         return int(payload["count"])
     n = conn.execute(select(func.count(func.distinct(EventRow.viewer_id)))
-                     .where(EventRow.session_id == sid, EventRow.viewer_id.is_not(None))).scalar()  # type: ignore[union-attr]
+                     .where(EventRow.session_id == sid, col(EventRow.viewer_id).is_not(None))).scalar()
     return int(n) if n else None
 
 
@@ -65,8 +66,8 @@ def _room_status(conn: Connection, row: FleetRoomRow, now: datetime, stale_after
         viewers = _viewers(conn, sid)
         replies = int(conn.execute(select(func.count()).select_from(ReplyRow)
                                    .where(ReplyRow.session_id == sid)).scalar() or 0)
-        lat = [v for v in conn.execute(select(ReplyRow.latency_ms).where(
-            ReplyRow.session_id == sid, ReplyRow.kind == "answer", ReplyRow.latency_ms.is_not(None))).scalars()]  # type: ignore[union-attr]
+        lat = list(conn.execute(select(ReplyRow.latency_ms).where(
+            ReplyRow.session_id == sid, ReplyRow.kind == "answer", col(ReplyRow.latency_ms).is_not(None))).scalars())
         p50 = percentile(lat, 50)
         orders = int(conn.execute(select(func.count()).select_from(OrderRow)
                                   .where(OrderRow.session_id == sid)).scalar() or 0)
@@ -86,8 +87,8 @@ def read_fleet_status(db: str, heartbeat_s: float) -> list[RoomStatus]:
     now = datetime.now(UTC)
     try:
         with engine.connect() as conn:
-            rows = [FleetRoomRow.model_validate(r._mapping) for r in
-                    conn.execute(select(FleetRoomRow.__table__).order_by(FleetRoomRow.name))]  # type: ignore[attr-defined]
+            found = conn.execute(select(*FleetRoomRow.__table__.columns).order_by(FleetRoomRow.name))  # type: ignore[attr-defined]
+            rows = [FleetRoomRow.model_validate(r._mapping) for r in found]
             return [_room_status(conn, r, now, STALE_BEATS * heartbeat_s) for r in rows]
     finally:
         engine.dispose()
@@ -104,9 +105,9 @@ def _duration(s: float | None) -> str:
 def status_table(rooms: list[RoomStatus]) -> Table:
     """The rooms as a table; a stale live room says its supervisor stopped writing."""
     table = Table(title=f"{len(rooms)} fleet rooms")
-    for col in ("room", "state", "host", "uptime", "restarts", "viewers", "replies", "p50 ms", "orders"):
-        table.add_column(col, no_wrap=True, justify="right" if col in ("restarts", "viewers", "replies",
-                                                                       "p50 ms", "orders") else "left")
+    for name in ("room", "state", "host", "uptime", "restarts", "viewers", "replies", "p50 ms", "orders"):
+        table.add_column(name, no_wrap=True, justify="left" if name in ("room", "state", "host", "uptime")
+                         else "right")
     table.add_column("last error", overflow="fold")
     colours = {"running": "green", "ended": "green", "stopped": "green", "failed": "red", "restarting": "yellow"}
     for r in rooms:

@@ -31,9 +31,9 @@ def _db(tmp_path: Path) -> str:
     states.write("quiet", "running", started=now - timedelta(minutes=5), restarts=1, last_error="killed by SIGKILL",
                  session_id=sid)
     states.write("gone", "running", started=now - timedelta(minutes=9), restarts=0, last_error=None, session_id=None)
+    rooms = FleetRoomRow.__table__  # type: ignore[attr-defined]
     with states.engine.begin() as conn:  # the supervisor of "gone" died a minute ago: no heartbeat since
-        conn.execute(update(FleetRoomRow.__table__).where(FleetRoomRow.__table__.c.name == "gone")  # type: ignore[attr-defined]
-                     .values(updated=now - timedelta(minutes=1)))
+        conn.execute(update(rooms).where(rooms.c.name == "gone").values(updated=now - timedelta(minutes=1)))
     states.close()
     return url
 
