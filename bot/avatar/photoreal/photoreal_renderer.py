@@ -9,6 +9,7 @@ import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -45,7 +46,7 @@ class PhotorealAvatar:
     def __init__(
         self,
         prepared: PreparedAvatar,
-        model: LipSyncModel,
+        model: LipSyncModel | None,
         *,
         width: int,
         height: int,
@@ -86,7 +87,12 @@ class PhotorealAvatar:
             self._current = _SegmentCache(segment, mel, self._frame_count(segment))
         return self._current
 
+    def face_for(self, state: AvatarState, seg_frame: int, loop_idx: int) -> np.ndarray | None:
+        """The generated 96×96 face of a spoken frame; None shows the clip's own mouth (the shared client)."""
+        return self._generated_face(state, seg_frame, loop_idx)
+
     def _generated_face(self, state: AvatarState, seg_frame: int, loop_idx: int) -> np.ndarray:
+        assert self.model is not None, "no model here: a subclass brings its faces (face_for)"
         cache = self._cache_for(state.segment)  # type: ignore[arg-type]
         hit = cache.faces.get(seg_frame)
         if hit is not None and hit[0] == loop_idx:
@@ -117,10 +123,10 @@ class PhotorealAvatar:
         loop_idx = self.prepared.loop_index(state.frame_index)
         frame = self.prepared.frames[loop_idx]
         seg_frame = self.segment_frame(state)
-        if seg_frame is None:
-            image = frame.copy()  # silent: the source video as filmed, no inference
+        face = None if seg_frame is None else self.face_for(state, seg_frame, loop_idx)
+        if face is None:
+            image = frame.copy()  # silent (or no face in time): the source video as filmed
         else:
-            face = self._generated_face(state, seg_frame, loop_idx)
             image = self._blend(frame, self.prepared.boxes[loop_idx], face)
         self.overlays.paint(image, state)  # both branches above made a fresh copy: the clip stays clean
         return image
@@ -141,19 +147,23 @@ class PhotorealAvatar:
         return "D"
 
 
-def load_photoreal(folder: Path, width: int, height: int, fps: int) -> PhotorealAvatar:
-    """Build the photoreal renderer from a prepared folder; needs torch and the checkpoint it names."""
-    folder = Path(folder)
-    prepared = load_prepared(folder, width, height)
-    settings = prepared.settings
+def checkpoint_of(folder: Path, settings: dict[str, Any]) -> Path:
+    """The checkpoint an avatar.toml names (relative to its folder); PhotorealError when none is set."""
     if "checkpoint" not in settings:
         raise PhotorealError(
             f"{folder / 'avatar.toml'}: set checkpoint = \"/path/to/wav2lip_gan.pth\" "
             "(a Wav2Lip-compatible generator you supply; see docs/photoreal.md)"
         )
     checkpoint = Path(str(settings["checkpoint"])).expanduser()
-    if not checkpoint.is_absolute():
-        checkpoint = folder / checkpoint
+    return checkpoint if checkpoint.is_absolute() else folder / checkpoint
+
+
+def load_photoreal(folder: Path, width: int, height: int, fps: int) -> PhotorealAvatar:
+    """Build the photoreal renderer from a prepared folder; needs torch and the checkpoint it names."""
+    folder = Path(folder)
+    prepared = load_prepared(folder, width, height)
+    settings = prepared.settings
+    checkpoint = checkpoint_of(folder, settings)
     if prepared.fps != fps:
         logger.warning("avatar %s was prepared at %d fps, stage runs %d fps", folder, prepared.fps, fps)
     model = LipSyncModel.from_checkpoint(

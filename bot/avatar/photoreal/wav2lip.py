@@ -23,6 +23,8 @@ STATE_DICT_ENTRIES = 352
 FACE_SIZE = 96
 MEL_BANDS = 80
 MEL_STEP = 16
+CHANNEL_DIVISORS = (1, 2, 4, 8, 16)  # every width of the layout divides by these
+_FIRST_CONV = "face_encoder_blocks.0.0.conv_block.0.weight"
 
 
 class ConvBlock(nn.Module):
@@ -81,46 +83,56 @@ def _up(cin: int, cout: int, residuals: int) -> nn.Sequential:
 
 
 class Wav2LipGenerator(nn.Module):
-    """Generator: (mel B×1×80×16, face B×6×96×96 in [0,1], BGR) -> lower-face-synced face B×3×96×96."""
+    """Generator: (mel B×1×80×16, face B×6×96×96 in [0,1], BGR) -> lower-face-synced face B×3×96×96.
 
-    def __init__(self) -> None:
+    `channel_divisor` > 1 divides every layer's width (same layers and names): the tiny generator tests use.
+    """
+
+    def __init__(self, channel_divisor: int = 1) -> None:
         super().__init__()
+        if channel_divisor not in CHANNEL_DIVISORS:
+            raise ValueError(f"channel_divisor must be one of {CHANNEL_DIVISORS}, not {channel_divisor}")
+        self.channel_divisor = channel_divisor
+
+        def c(n: int) -> int:
+            return n // channel_divisor
+
         self.face_encoder_blocks = nn.ModuleList(
             [
-                nn.Sequential(ConvBlock(6, 16, 7, 1, 3)),  # 96
-                _down(16, 32, 2),  # 48
-                _down(32, 64, 3),  # 24
-                _down(64, 128, 2),  # 12
-                _down(128, 256, 2),  # 6
-                _down(256, 512, 1),  # 3
-                nn.Sequential(ConvBlock(512, 512, 3, 1, 0), ConvBlock(512, 512, 1, 1, 0)),  # 1
+                nn.Sequential(ConvBlock(6, c(16), 7, 1, 3)),  # 96
+                _down(c(16), c(32), 2),  # 48
+                _down(c(32), c(64), 3),  # 24
+                _down(c(64), c(128), 2),  # 12
+                _down(c(128), c(256), 2),  # 6
+                _down(c(256), c(512), 1),  # 3
+                nn.Sequential(ConvBlock(c(512), c(512), 3, 1, 0), ConvBlock(c(512), c(512), 1, 1, 0)),  # 1
             ]
         )
         self.audio_encoder = nn.Sequential(
-            ConvBlock(1, 32, 3, 1, 1),
-            *_res(32, 2),
-            ConvBlock(32, 64, 3, (3, 1), 1),
-            *_res(64, 2),
-            ConvBlock(64, 128, 3, 3, 1),
-            *_res(128, 2),
-            ConvBlock(128, 256, 3, (3, 2), 1),
-            *_res(256, 1),
-            ConvBlock(256, 512, 3, 1, 0),
-            ConvBlock(512, 512, 1, 1, 0),
+            ConvBlock(1, c(32), 3, 1, 1),
+            *_res(c(32), 2),
+            ConvBlock(c(32), c(64), 3, (3, 1), 1),
+            *_res(c(64), 2),
+            ConvBlock(c(64), c(128), 3, 3, 1),
+            *_res(c(128), 2),
+            ConvBlock(c(128), c(256), 3, (3, 2), 1),
+            *_res(c(256), 1),
+            ConvBlock(c(256), c(512), 3, 1, 0),
+            ConvBlock(c(512), c(512), 1, 1, 0),
         )
         self.face_decoder_blocks = nn.ModuleList(
             [
-                nn.Sequential(ConvBlock(512, 512, 1, 1, 0)),  # 1
-                nn.Sequential(ConvTransposeBlock(1024, 512, 3, 1, 0), *_res(512, 1)),  # 3
-                _up(1024, 512, 2),  # 6
-                _up(768, 384, 2),  # 12
-                _up(512, 256, 2),  # 24
-                _up(320, 128, 2),  # 48
-                _up(160, 64, 2),  # 96
+                nn.Sequential(ConvBlock(c(512), c(512), 1, 1, 0)),  # 1
+                nn.Sequential(ConvTransposeBlock(c(1024), c(512), 3, 1, 0), *_res(c(512), 1)),  # 3
+                _up(c(1024), c(512), 2),  # 6
+                _up(c(768), c(384), 2),  # 12
+                _up(c(512), c(256), 2),  # 24
+                _up(c(320), c(128), 2),  # 48
+                _up(c(160), c(64), 2),  # 96
             ]
         )
         self.output_block = nn.Sequential(
-            ConvBlock(80, 32, 3, 1, 1), nn.Conv2d(32, 3, kernel_size=1, stride=1, padding=0), nn.Sigmoid()
+            ConvBlock(c(80), c(32), 3, 1, 1), nn.Conv2d(c(32), 3, kernel_size=1, stride=1, padding=0), nn.Sigmoid()
         )
 
     def forward(self, audio: torch.Tensor, face: torch.Tensor) -> torch.Tensor:
@@ -166,10 +178,19 @@ def read_checkpoint(path: Path, *, trusted: bool = False) -> dict[str, torch.Ten
     return _unwrap_state_dict(loaded, path)
 
 
+def _channel_divisor(state: Mapping[str, torch.Tensor]) -> int:
+    """1 for published checkpoints; the divisor of a slimmed one (its first conv has 16/d filters)."""
+    first = state.get(_FIRST_CONV)
+    if first is None or first.ndim != 4 or first.shape[0] == 0 or 16 % first.shape[0]:
+        return 1  # not recognisable: the full layout, whose load then names what does not fit
+    divisor = 16 // int(first.shape[0])
+    return divisor if divisor in CHANNEL_DIVISORS else 1
+
+
 def load_generator(path: Path, device: str = "cpu", *, trusted: bool = False) -> Wav2LipGenerator:
     """Build the generator, load a user's Wav2Lip checkpoint into it, move it to `device`, eval mode."""
     state = read_checkpoint(Path(path), trusted=trusted)
-    model = Wav2LipGenerator()
+    model = Wav2LipGenerator(_channel_divisor(state))
     try:
         result = model.load_state_dict(state, strict=False)
     except RuntimeError as exc:  # shape mismatches: a different model or resolution (e.g. wav2lip256)
