@@ -8,6 +8,7 @@ from __future__ import annotations
 from bot.avatar.photoreal.errors import AvatarPrepareError, PhotorealError
 from bot.avatar.photoreal.photoreal_renderer import PhotorealAvatar, load_photoreal
 from bot.avatar.photoreal.prepare import PreparedSummary, prepare_avatar
+from bot.avatar.photoreal.shared_photoreal_avatar import SharedPhotorealAvatar, connect_shared_photoreal
 
-__all__ = ["AvatarPrepareError", "PhotorealAvatar", "PhotorealError", "PreparedSummary", "load_photoreal",
-           "prepare_avatar"]
+__all__ = ["AvatarPrepareError", "PhotorealAvatar", "PhotorealError", "PreparedSummary", "SharedPhotorealAvatar",
+           "connect_shared_photoreal", "load_photoreal", "prepare_avatar"]

@@ -1,0 +1,328 @@
+"""One lip-sync renderer for several rooms: mixed batches, same pixels as alone, isolation, sprite fallback.
+
+Real parts throughout: two avatars prepared from real H.264 clips, real espeak speech, the
+Wav2Lip-layout generator (slimmed 8×, random weights) on CPU, sockets on 127.0.0.1 and a Unix socket,
+and the renderer in its own spawned process where the test is about that process dying.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from multiprocessing.connection import Client
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import STAGE_H, STAGE_W
+from PIL import Image
+
+torch = pytest.importorskip("torch", reason="torch (the neural extra) is not installed")
+
+from bot.avatar.loader import load_avatar  # noqa: E402
+from bot.avatar.photoreal import PhotorealError, prepare_avatar  # noqa: E402
+from bot.avatar.photoreal.avatar_folder import load_prepared  # noqa: E402
+from bot.avatar.photoreal.lip_sync import LipSyncModel  # noqa: E402
+from bot.avatar.photoreal.lip_sync_client import LipSyncClient  # noqa: E402
+from bot.avatar.photoreal.lip_sync_wire import (  # noqa: E402
+    AvatarFaces,
+    FaceRequest,
+    Hello,
+    SharedLipSyncSettings,
+)
+from bot.avatar.photoreal.mel import mel_window, melspectrogram, resample  # noqa: E402
+from bot.avatar.photoreal.photoreal_renderer import PhotorealAvatar  # noqa: E402
+from bot.avatar.photoreal.prepare import face_crops  # noqa: E402
+from bot.avatar.photoreal.shared_lip_sync import SharedLipSyncServer  # noqa: E402
+from bot.avatar.photoreal.shared_lip_sync_process import (  # noqa: E402
+    RendererSpec,
+    renderer_spec_for,
+    start_shared_lip_sync,
+)
+from bot.avatar.photoreal.shared_photoreal_avatar import SharedPhotorealAvatar, connect_shared_photoreal  # noqa: E402
+from bot.avatar.photoreal.wav2lip import Wav2LipGenerator, load_generator  # noqa: E402
+from bot.avatar.render_contract import AvatarState  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.events import Sentence, SpeechSegment  # noqa: E402
+from bot.speech.espeak import EspeakEngine  # noqa: E402
+
+FPS = 25
+STAGE_RATE = 44100
+ROOM_LOG = "bot.avatar.photoreal.shared_photoreal_avatar"
+SLIM = 8  # every layer 8× narrower: same layout and names, ~60× less work than the published size
+
+
+@pytest.fixture(scope="module")
+def slim_checkpoint(tmp_path_factory) -> Path:
+    """A slimmed generator with calibrated BatchNorm (see conftest.random_checkpoint), saved as training does."""
+    torch.manual_seed(1)
+    model = Wav2LipGenerator(SLIM)
+    for module in model.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.momentum = None
+    model.train()
+    with torch.no_grad():
+        for _ in range(2):
+            model(torch.randn(8, 1, 80, 16) * 2.0, torch.rand(8, 6, 96, 96))
+    model.eval()
+    path = tmp_path_factory.mktemp("slim") / "wav2lip_slim.pth"
+    torch.save({"state_dict": {f"module.{k}": v for k, v in model.state_dict().items()}}, path)
+    return path
+
+
+def _mirrored(folder: Path, out: Path) -> Path:
+    """A second avatar from a prepared one: frames mirrored and tinted (PNG, lossless), boxes and crops to match."""
+    prepared = load_prepared(folder)
+    frames = np.ascontiguousarray(prepared.frames[:, :, ::-1])
+    frames = np.clip(frames * np.array([1.0, 0.85, 0.7]), 0, 255).astype(np.uint8)
+    width = frames.shape[2]
+    boxes = prepared.boxes.copy()
+    boxes[:, [0, 2]] = width - prepared.boxes[:, [2, 0]]
+    (out / "frames").mkdir(parents=True)
+    for i, frame in enumerate(frames):
+        Image.fromarray(frame).save(out / "frames" / f"{i:05d}.png")
+    np.savez_compressed(out / "faces.npz", crops=face_crops(list(frames), boxes), boxes=boxes)
+    shutil.copy(folder / "mask.png", out / "mask.png")
+    shutil.copy(folder / "avatar.toml", out / "avatar.toml")
+    return out
+
+
+@pytest.fixture(scope="module")
+def avatar_dirs(seller_video, slim_checkpoint, tmp_path_factory) -> tuple[Path, Path]:
+    """Two different avatars: the seller as filmed (prepared from the video), and mirrored and tinted."""
+    first = tmp_path_factory.mktemp("av_a")
+    prepare_avatar(seller_video, first, width=STAGE_W, height=STAGE_H, fps=FPS)
+    toml = first / "avatar.toml"
+    text = toml.read_text().replace('# checkpoint = "/path/to/wav2lip_gan.pth"', f'checkpoint = "{slim_checkpoint}"')
+    toml.write_text(text.replace('device = "auto"', 'device = "cpu"'))
+    return first, _mirrored(first, tmp_path_factory.mktemp("av_b"))
+
+
+@pytest.fixture(scope="module")
+def segment() -> SpeechSegment:
+    synthesis = EspeakEngine().synthesize("Red shirt, twelve dollars.", "en")
+    stage_pcm = resample(synthesis.pcm.astype(np.float32) / 32768.0, synthesis.sample_rate, STAGE_RATE)
+    pcm = np.clip(stage_pcm * 32768.0, -32768, 32767).astype(np.int16)
+    return SpeechSegment(sentence=Sentence(reply_id=1, index=0, text="Red shirt, $12.", lang="en"), pcm=pcm,
+                         sample_rate=STAGE_RATE)
+
+
+@pytest.fixture(scope="module")
+def model(slim_checkpoint) -> LipSyncModel:
+    return LipSyncModel.from_checkpoint(slim_checkpoint, device="cpu")
+
+
+def states(segment: SpeechSegment, start: int, silent_after: int = 2) -> list[AvatarState]:
+    """The stage's clock for one sentence (frame i ↔ audio slice i), then a few silent frames."""
+    speaking = math.ceil(len(segment.pcm) * FPS / STAGE_RATE)
+    return [AvatarState(frame_index=start + i, t=(start + i) / FPS, segment=segment if i < speaking else None,
+                        seg_time=i / FPS if i < speaking else 0.0) for i in range(speaking + silent_after)]
+
+
+def link_to(address: str, authkey: bytes, room: str, *, realtime: bool = False, **knobs: float):
+    settings = SharedLipSyncSettings(shared_renderer=address, authkey=authkey.hex(), **knobs)
+    link = settings.link(room, realtime)
+    assert link is not None
+    return link
+
+
+@pytest.fixture()
+def server(model):
+    """The batching renderer in this process (its own threads); a long max wait so both rooms always meet."""
+    running = SharedLipSyncServer(model, max_batch=32, max_wait_s=0.5, checkpoint="")
+    authkey = b"test-key"
+    running.listen(("127.0.0.1", 0), authkey)
+    yield running, authkey
+    running.stop()
+
+
+def test_a_slim_checkpoint_loads_as_the_slim_layout(slim_checkpoint) -> None:
+    generator = load_generator(slim_checkpoint)
+    assert generator.channel_divisor == SLIM
+    assert generator.state_dict().keys() == Wav2LipGenerator().state_dict().keys()  # the published names
+
+
+def test_two_rooms_with_different_avatars_share_one_batch_and_get_their_own_pixels(
+        server, avatar_dirs, segment, model) -> None:
+    running, authkey = server
+    rooms = [connect_shared_photoreal(folder, STAGE_W, STAGE_H, FPS, link_to(running.address, authkey, name))
+             for folder, name in zip(avatar_dirs, ("shop-a", "shop-b"), strict=True)]
+    clocks = [states(segment, 40), states(segment, 7)]  # each room's own timeline
+    shown: list[list[np.ndarray]] = [[], []]
+
+    def play(i: int) -> None:  # each room renders from its own thread, as its own process would
+        shown[i] = [rooms[i].render(state) for state in clocks[i]]
+
+    threads = [threading.Thread(target=play, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    spoken = sum(s.segment is not None for s in clocks[0])
+    stats = running.stats()
+    mixed = [b for b in stats.recent if len(b.avatars) == 2]
+    assert mixed, f"no batch held both avatars: {stats.recent}"
+    assert set(mixed[0].rooms) == {"shop-a", "shop-b"} and set(mixed[0].avatars) == {r.key for r in rooms}
+    assert stats.faces == 2 * spoken and stats.mixed_batches == len(mixed)
+    for room in rooms:
+        assert (room.shared_faces, room.late_frames, room.sprite_frames, room.warnings) == (spoken, 0, 0, 0)
+
+    for i, folder in enumerate(avatar_dirs):  # the same faces the room's own renderer would have made
+        alone = PhotorealAvatar(load_prepared(folder, STAGE_W, STAGE_H), model, width=STAGE_W, height=STAGE_H,
+                                fps=FPS)
+        for state, image in zip(clocks[i], shown[i], strict=True):
+            reference = alone.render(state)
+            assert np.abs(reference.astype(int) - image.astype(int)).max() <= 2
+        idle = alone.prepared.frames[alone.prepared.loop_index(clocks[i][5].frame_index)]
+        assert np.abs(shown[i][5].astype(int) - idle.astype(int)).max() > 10  # the mouth was really redrawn
+    assert np.abs(shown[0][5].astype(int) - shown[1][5].astype(int)).mean() > 5  # two avatars, two pictures
+    for room in rooms:
+        room.close()
+
+
+def test_a_room_that_stops_reading_does_not_delay_the_other(model, avatar_dirs, segment) -> None:
+    # A Unix socket: its ~200 KB buffer fills after one reply, so the stalled room really blocks its writer.
+    folder = Path(tempfile.mkdtemp(prefix="lipsync", dir="/tmp"))
+    running = SharedLipSyncServer(model, max_batch=16, max_wait_s=0.005, max_pending=4, max_outbox=4)
+    address = running.listen(str(folder / "r.sock"), b"k")
+    stalled = Client(str(folder / "r.sock"), authkey=b"k")  # says hello, asks a lot, never reads
+    healthy = LipSyncClient(address, b"k", "healthy")
+    flooding = threading.Event()
+    flooder: threading.Thread | None = None
+    try:
+        crops = load_prepared(avatar_dirs[0], STAGE_W, STAGE_H).crops
+        mel = melspectrogram(segment.pcm, segment.sample_rate)
+        mels = np.stack([mel_window(mel, j, FPS) for j in range(8)])
+        stalled.send(Hello("stalled"))
+        stalled.send(AvatarFaces("a", crops))
+
+        def flood() -> None:
+            ticket = 0
+            while not flooding.wait(0.02):  # faster than the renderer serves it: its queue stays full
+                ticket += 1
+                stalled.send(FaceRequest(ticket, "a", np.arange(8), mels, None))
+
+        flooder = threading.Thread(target=flood, daemon=True)
+        flooder.start()
+        deadline = time.monotonic() + 20
+        while not running.stats().shed.get("stalled") and time.monotonic() < deadline:
+            time.sleep(0.05)  # until its socket and outbox are full and its replies are being thrown away
+        assert running.stats().shed.get("stalled", 0) > 0, "the stalled room never filled its socket"
+        healthy.connect()
+        healthy.register("b", crops)
+        waits = []
+        for _ in range(15):
+            t0 = time.monotonic()
+            reply = healthy.wait(healthy.request("b", np.arange(8), mels, None), 10.0)
+            waits.append(time.monotonic() - t0)
+            assert reply is not None and reply.status == "ok" and reply.faces is not None
+        stats = running.stats()
+        # The stalled room goes on being served and shed (never blocking the batcher), the healthy one is
+        # answered batch after batch: a few generator calls at most, never the stalled room's backlog.
+        assert stats.shed["stalled"] > 4 and stats.batches > 15
+        assert sorted(waits)[len(waits) // 2] < 0.5 and max(waits) < 2.0, waits
+        assert stats.shed.get("healthy", 0) == 0 and stats.dropped.get("healthy", 0) == 0
+    finally:
+        flooding.set()
+        if flooder is not None:
+            flooder.join(5)
+        healthy.close()
+        stalled.close()
+        running.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_request_past_its_budget_is_answered_expired_without_inference(server, avatar_dirs) -> None:
+    running, authkey = server
+    client = LipSyncClient(running.address, authkey, "late-room")
+    client.connect()
+    client.register("a", load_prepared(avatar_dirs[0], STAGE_W, STAGE_H).crops)
+    reply = client.wait(client.request("a", np.arange(4), np.zeros((4, 80, 16), np.float32), 0.0), 5.0)
+    assert reply is not None and reply.status == "expired" and reply.faces is None
+    unknown = client.wait(client.request("nobody", np.arange(4), np.zeros((4, 80, 16), np.float32), None), 5.0)
+    assert unknown is not None and unknown.status == "unknown-avatar"
+    stats = running.stats()
+    assert stats.expired == {"late-room": 1} and stats.faces == 0
+    client.close()
+
+
+def test_the_room_shows_its_sprite_when_the_renderer_dies_and_comes_back_later(
+        avatar_dirs, segment, slim_checkpoint, model, monkeypatch, caplog) -> None:
+    handle = start_shared_lip_sync(RendererSpec(slim_checkpoint, device="cpu", max_wait_s=0.002))
+    try:
+        for name, value in handle.env().items():  # what the fleet gives each room's process
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("LIVEBOT_PHOTOREAL__RECONNECT_S", "0.2")
+        link = Settings().photoreal.link("shop-a", realtime=False)
+        room = load_avatar(avatar_dirs[0], STAGE_W, STAGE_H, FPS, shared_lip_sync=link)
+        assert isinstance(room, SharedPhotorealAvatar)
+        clock = states(segment, 0, silent_after=0)
+        for state in clock[:6]:
+            room.render(state)
+        assert room.shared_faces >= 6 and room.sprite_frames == 0
+        caplog.set_level(logging.WARNING, logger=ROOM_LOG)
+        handle.kill()  # SIGKILL mid-sentence
+        slowest = 0.0
+        for state in clock[6:18]:
+            t0 = time.monotonic()
+            image = room.render(state)
+            slowest = max(slowest, time.monotonic() - t0)
+            assert image.shape == (STAGE_H, STAGE_W, 3)
+        assert room.sprite_frames >= 10 and slowest < 1.0
+        assert np.array_equal(room.render(clock[18]), room.fallback.render(clock[18]))  # the sprite draws it
+        gone = [r for r in caplog.records if r.name == ROOM_LOG]
+        assert len(gone) == 1 and gone[0].levelno == logging.WARNING and "shop-a" in gone[0].getMessage()
+
+        # The renderer is started again where the room knows it: the room goes back to photoreal.
+        host, port = handle.address.rsplit(":", 1)
+        revived = SharedLipSyncServer(model, max_wait_s=0.002, checkpoint=str(slim_checkpoint.resolve()))
+        revived.listen((host, int(port)), handle.authkey)
+        try:
+            deadline = time.monotonic() + 10
+            before = room.shared_faces
+            i = 19
+            while room.shared_faces == before and time.monotonic() < deadline:
+                room.render(clock[i % len(clock)])
+                i += 1
+                time.sleep(0.05)
+            assert room.shared_faces > before, "the room never came back to the shared renderer"
+            assert len([r for r in caplog.records if r.name == ROOM_LOG]) == 1  # back: no new warning
+        finally:
+            room.close()
+            revived.stop()
+    finally:
+        handle.stop()
+
+
+def test_a_room_started_without_its_renderer_shows_the_sprite_with_one_warning(avatar_dirs, segment, caplog) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    caplog.set_level(logging.WARNING, logger=ROOM_LOG)
+    room = connect_shared_photoreal(avatar_dirs[1], STAGE_W, STAGE_H, FPS,
+                                    link_to(f"127.0.0.1:{port}", b"k", "shop-b", realtime=True, reconnect_s=60))
+    frames = [room.render(state) for state in states(segment, 0)[:5]]
+    assert all(f.shape == (STAGE_H, STAGE_W, 3) for f in frames) and room.sprite_frames == 5
+    assert room.viseme_at(states(segment, 0)[3]) == room.fallback.viseme_at(states(segment, 0)[3])
+    messages = [r.getMessage() for r in caplog.records if r.name == ROOM_LOG]
+    assert len(messages) == 1 and "shop-b" in messages[0] and "cannot connect" in messages[0]
+    room.close()
+
+
+def test_the_fleet_gets_one_spec_for_its_photoreal_rooms(avatar_dirs, slim_checkpoint, tmp_path) -> None:
+    settings = SharedLipSyncSettings(max_batch=12)
+    spec = renderer_spec_for([None, *avatar_dirs, Path("avatars/default")], settings)
+    assert spec is not None and spec.checkpoint == slim_checkpoint.resolve() and spec.device == "cpu"
+    assert spec.max_batch == 12
+    assert renderer_spec_for([Path("avatars/default"), None], settings) is None  # sprite rooms: no renderer
+    other = tmp_path / "other"
+    shutil.copytree(avatar_dirs[1], other)
+    toml = other / "avatar.toml"
+    toml.write_text(toml.read_text().replace(str(slim_checkpoint), "/models/another.pth"))
+    with pytest.raises(PhotorealError, match="different lip-sync checkpoints"):
+        renderer_spec_for([avatar_dirs[0], other], settings)
