@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from bot.agent.llm.responder import LlmLimits
+from bot.avatar.photoreal.lip_sync_wire import SharedLipSyncSettings
 from bot.director.director import DirectorSettings
 from bot.events import LANGS, Lang
 from bot.output.settings import OutputSettings
@@ -180,6 +181,7 @@ class Settings(BaseSettings):
     douyin: DouyinSettings = Field(default_factory=DouyinSettings)
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     fleet: FleetSettings = Field(default_factory=FleetSettings)
+    photoreal: SharedLipSyncSettings = Field(default_factory=SharedLipSyncSettings)
 
     @model_validator(mode="before")
     @classmethod

@@ -182,7 +182,8 @@ def build_show(opts: ShowOptions) -> Show:
         log.info("voices loaded in %.1f s: %s", time.perf_counter() - t_voices,
                  ", ".join(f"{lang}={v}" for lang, v in loaded.items()))
     try:
-        renderer = load_avatar(opts.avatar or s.avatar, s.width, s.height, s.fps)
+        renderer = load_avatar(opts.avatar or s.avatar, s.width, s.height, s.fps,
+                               shared_lip_sync=s.photoreal.link(opts.room or "room", opts.realtime))
     except AvatarError as exc:
         raise SetupError(str(exc)) from None
     try:
