@@ -99,7 +99,10 @@ def _room_process(spec: RoomSpec, run: RoomRun, conn: Connection, log_path: Path
     log.info("room %s attempt %d: pid %d, db %s", spec.name, run.attempt, os.getpid(), run.db.split("@")[-1])
     result = run_room(spec, run)
     log.info("room %s attempt %d ended: code %d %s", spec.name, run.attempt, result.code, result.error or "")
-    conn.send(result)
+    try:
+        conn.send(result)
+    except OSError:  # the supervisor is gone (the room ended on its SIGTERM): nobody to tell
+        log.warning("room %s: the fleet's supervisor is gone; result not sent", spec.name)
     conn.close()
     sys.exit(result.code)
 
