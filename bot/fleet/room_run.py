@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import resource
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Settings
 from bot.fleet.fleet_file import RoomSpec
 from bot.pipeline.assembly import SetupError, ShowOptions
-from bot.pipeline.runner import run_show
+from bot.pipeline.runner import run_show_async
+from bot.pipeline.show import Show
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +52,10 @@ class RoomResult:
         return {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
 
 
-def run_room(spec: RoomSpec, run: RoomRun) -> RoomResult:
-    """Run the room's show in this process; never raises (a crash comes back as CRASHED with its reason)."""
+def run_room(spec: RoomSpec, run: RoomRun, on_show: Callable[[Show], None] | None = None) -> RoomResult:
+    """Run the room's show in this process; never raises (a crash comes back as CRASHED with its reason).
+
+    `on_show` gets the built show on its event loop (a Ray actor stops it from another thread through it)."""
     t0, cpu0 = time.monotonic(), _cpu_s()
     if not spec.catalog.exists():
         return RoomResult(spec.name, CANNOT_START, f"catalog file not found: {spec.catalog}")
@@ -60,7 +65,7 @@ def run_room(spec: RoomSpec, run: RoomRun) -> RoomResult:
                            llm=spec.llm or settings.llm.kind, tts=spec.tts or settings.tts, avatar=spec.avatar,
                            prompts=spec.prompts, db=run.db, realtime=run.realtime, room=spec.name,
                            attempt=run.attempt, settings=settings)
-        summary = run_show(opts, None)
+        summary = asyncio.run(run_show_async(opts, None, on_show))
     except SetupError as exc:
         return RoomResult(spec.name, CANNOT_START, str(exc), wall_s=time.monotonic() - t0)
     except Exception as exc:  # a crash: the supervisor restarts the room; keep where it happened for the log
