@@ -1,4 +1,5 @@
-"""The local engine: each room in its own spawned OS process; its `RoomResult` comes back through a pipe.
+"""The local engine: each room in its own OS process (forked from a fork server that holds the loaded
+pipeline, see `room_template`); its `RoomResult` comes back through a pipe.
 
 A room's process writes nothing to the fleet's console: its stdout, stderr and logs go to
 `LOG_DIR/ROOM.log` (one file per room, each attempt appended after a header line with its pid), so
@@ -13,10 +14,13 @@ import faulthandler
 import json
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import re
+import select
 import signal
 import sys
+import threading
 import time
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -30,7 +34,21 @@ from bot.store.database import sqlite_path
 
 log = logging.getLogger(__name__)
 
-_SPAWN = multiprocessing.get_context("spawn")  # a fresh interpreter per room: no state shared through fork
+
+def _room_context() -> multiprocessing.context.BaseContext:
+    """Rooms fork from a fork server that loaded `room_template` (shared code and models, quick starts);
+    where there is no fork server (Windows) each room is a fresh spawned interpreter."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    # The fork server must hold one thread when it forks; OpenBLAS would start one per core at import
+    # (the rooms inherit this: their numpy does no BLAS-heavy work, and torch keeps its own threads).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["bot.fleet.room_template"])
+    return ctx
+
+
+_ROOMS = _room_context()
 _SAMPLE_S = 1.0  # how often a running room's CPU and memory are read (for a room that dies without a result)
 _EXIT_GRACE_S = 10.0  # a room that sent its result but does not exit is killed after this long
 _PR_SET_PDEATHSIG = 1
@@ -72,8 +90,27 @@ def _detach_from_terminal(parent_pid: int) -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)  # SIGTERM = the clean end
-    if os.getppid() != parent_pid:  # the supervisor was already gone before the line above
-        os.kill(os.getpid(), signal.SIGTERM)
+    # A forked room's parent is the fork server, which outlives a killed supervisor while rooms run,
+    # so the kernel's parent-death signal alone is not enough: watch the supervisor itself.
+    threading.Thread(target=_end_with, args=(parent_pid,), name="supervisor-watch", daemon=True).start()
+
+
+
+def _end_with(supervisor_pid: int) -> None:
+    """Wait for the supervisor's process to end, then end this room the clean way (SIGTERM to itself)."""
+    try:
+        pidfd = os.pidfd_open(supervisor_pid)  # Linux 5.3+: readable when the process has ended
+    except ProcessLookupError:
+        pidfd = None  # already gone
+    except (OSError, AttributeError):
+        pidfd = -1  # no pidfd here: poll instead
+    if pidfd is not None and pidfd >= 0:
+        select.select([pidfd], [], [])
+    elif pidfd == -1:
+        while psutil.pid_exists(supervisor_pid):
+            time.sleep(1.0)
+    log.warning("the fleet's supervisor (pid %d) is gone: ending this room the clean way", supervisor_pid)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _log_to_file(path: Path, room: str, as_json: bool) -> None:
@@ -198,8 +235,8 @@ class LocalEngine:
     def start(self, spec: RoomSpec, run: RoomRun) -> LocalRoomHandle:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         path = room_log_path(self.log_dir, spec.name)
-        ours, theirs = _SPAWN.Pipe(duplex=False)
-        proc = _SPAWN.Process(target=_room_process, name=f"livebot-room-{spec.name}",
+        ours, theirs = _ROOMS.Pipe(duplex=False)
+        proc = _ROOMS.Process(target=_room_process, name=f"livebot-room-{spec.name}",
                               args=(spec, run, theirs, path, os.getpid(), self.as_json))
         proc.start()
         theirs.close()  # only the child holds the sending end: its death reads as EOF here
@@ -213,3 +250,9 @@ class LocalEngine:
             if h._done is None and h.process.is_alive():
                 h.process.kill()
                 h.process.join(timeout=5)
+        if self._handles and all(not h.process.is_alive() for h in self._handles):
+            # Stop and reap the fork server, so its CPU and its rooms' (which it reaped) count in the
+            # fleet's own rusage; the standard library has no public call for it.
+            forkserver = getattr(multiprocessing.forkserver, "_forkserver", None)
+            with contextlib.suppress(AttributeError, OSError, ChildProcessError):
+                forkserver._stop()  # type: ignore[union-attr]

@@ -46,7 +46,7 @@ def _room(name: str, session_s: float, cpu_s: float, rss: float, error: str | No
 
 
 def test_figures_per_room_and_the_aims() -> None:
-    run = FleetRun(wall_s=20.0, cpu_s=40.0, tree_peak_rss_mb=1000.0,
+    run = FleetRun(wall_s=20.0, cpu_s=40.0, tree_peak_pss_mb=1000.0,
                    rooms=[_room(f"room{i}", 60.0, 8.0, 250.0 + i) for i in range(1, 5)])
     row = figures(4, "mp4", run, cores=2)
     assert row["session_s"] == 240.0 and row["realtime_factor"] == 12.0
@@ -54,7 +54,7 @@ def test_figures_per_room_and_the_aims() -> None:
     assert row["rt_rooms_per_core"] == 6.0  # 240 session s / 40 CPU s
     assert row["rt_rooms_per_core_show"] == 7.5  # 240 / (4 × 8) the rooms' own CPU
     assert row["rt_rooms_per_core_given"] == 6.0  # 12 / min(4, 2 cores)
-    assert row["peak_rss_mb_per_room"] == 254.0 and row["tree_rss_mb_per_room"] == 250.0
+    assert row["peak_rss_mb_per_room"] == 254.0 and row["tree_pss_mb_per_room"] == 250.0
     assert row["ok"] and row["failed"] == 0 and row["errors"] == []
     assert aims([row]).count(": met") == 2
     heavy = figures(1, "mp4", FleetRun(10.0, 30.0, 400.0, [_room("room1", 60.0, 29.0, 400.0)]), cores=2)
@@ -76,7 +76,7 @@ def test_two_rooms_through_the_real_fleet() -> None:
     assert row["ok"] and row["failed"] == 0, row["errors"]
     assert row["session_s"] >= 2 * 8.0  # both rooms rendered their whole slice
     assert row["cpu_s_per_room"] > 0 and row["wall_s"] > 0
-    assert 50 < row["peak_rss_mb_per_room"] < 4000 and row["tree_rss_mb_per_room"] > 50
+    assert 50 < row["peak_rss_mb_per_room"] < 4000 and row["tree_pss_mb_per_room"] > 50
 
 
 def test_an_mp4_room_writes_its_video(tmp_path: Path) -> None:
