@@ -119,7 +119,9 @@ def test_dashboard_page_in_chromium(servers: Any, tmp_path: Path) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        page.goto(f"{base}/?token=s3cret")
+        page.goto(f"{base}/?token=s3cret")  # the rooms page: this session, run without a room, is one row
+        page.click("#rooms tbody tr a.room-link", timeout=15000)
+        page.wait_for_url(f"**/session/{rep['session']['id']}")
         page.wait_for_selector("body[data-loaded='1']", timeout=15000)
         page.wait_for_function("document.querySelector('#health').textContent === 'connected'", timeout=10000)
         s = rep["summary"]

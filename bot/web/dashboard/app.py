@@ -1,5 +1,8 @@
 """FastAPI dashboard: JSON endpoints over the store, PNG charts, and a proxy to the director's control API.
 
+Pages: `/` lists every room (and every session run without one); `/session/ID` is one session's
+live view and history, with the other sessions of its room (older runs, restarts).
+
 Everything is served from this process (no CDN). Bound to anything but loopback it refuses to
 start without a token; with a token every request needs it (header, cookie or ?token=).
 """
@@ -21,14 +24,17 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, select
 
-from bot.report.build import build_report_from, list_sessions
+from bot.avatar.font_book import shipped_fonts
+from bot.report.build import build_report_from, list_sessions, resolve_session_id
 from bot.report.plot import CHARTS, chart_png
 from bot.store.database import StoreError, open_engine
 from bot.store.tables import EventRow, LiveSession
+from bot.web.dashboard.rooms import list_rooms
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 CONTROL_ACTIONS = ("pause", "resume", "skip", "say", "answer", "block", "product")
 COOKIE = "livebot_token"
+HEARTBEAT_STALE_S = 15.0  # a supervised room whose fleet_rooms row is older than this shows "no heartbeat"
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +49,7 @@ def _loopback(host: str) -> bool:
 
 
 def create_dashboard_app(db_url: str, control_url: str | None = None, token: str | None = None,
-                         control_token: str | None = None) -> FastAPI:
+                         control_token: str | None = None, stale_after_s: float = HEARTBEAT_STALE_S) -> FastAPI:
     """The dashboard app over the store at `db_url`; moderator buttons go to `control_url`."""
     engine = open_engine(db_url)
     app = FastAPI(title="livebot dashboard", docs_url=None, redoc_url=None, openapi_url=None)
@@ -65,7 +71,25 @@ def create_dashboard_app(db_url: str, control_url: str | None = None, token: str
 
     @app.get("/")
     async def index() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html")
+        return FileResponse(STATIC_DIR / "rooms.html")
+
+    fonts = {path.name: path for path in shipped_fonts()}
+
+    @app.get("/fonts/{name}")
+    async def font(name: str) -> FileResponse:
+        # livebot's own CJK + Vietnamese font, so room and product names draw on a machine without one
+        if name not in fonts:
+            raise HTTPException(404, f"no font {name!r}")
+        return FileResponse(fonts[name], media_type="font/otf", headers={"Cache-Control": "max-age=86400"})
+
+    @app.get("/session/{session}")
+    async def session_page(session: str) -> FileResponse:
+        return FileResponse(STATIC_DIR / "session.html")
+
+    @app.get("/api/rooms")
+    def rooms() -> dict[str, Any]:
+        with engine.connect() as conn:
+            return {"rooms": [r.as_dict() for r in list_rooms(conn, stale_after_s=stale_after_s)]}
 
     @app.get("/api/sessions")
     def sessions() -> list[dict[str, Any]]:
@@ -83,8 +107,8 @@ def create_dashboard_app(db_url: str, control_url: str | None = None, token: str
         return Response(chart_png(_report(engine, session), chart), media_type="image/png")
 
     @app.get("/api/live")
-    async def live() -> dict[str, Any]:
-        out = await run_in_threadpool(_live_from_store, engine)
+    async def live(session: str | None = None) -> dict[str, Any]:
+        out = await run_in_threadpool(_live_from_store, engine, session)
         if control_url:
             out["control"] = await run_in_threadpool(_call_control, control_url, "GET", "status", None,
                                                      control_token)
@@ -117,10 +141,17 @@ def _report(engine: Engine, session: str) -> dict[str, Any]:
         raise HTTPException(404, str(exc)) from None
 
 
-def _live_from_store(engine: Engine) -> dict[str, Any]:
-    """The newest session: connection health, line being said, recent replies."""
+def _live_from_store(engine: Engine, session: str | None = None) -> dict[str, Any]:
+    """`session` (an id, or a room's name: its newest session; default the newest of all): connection
+    health, line being said, recent replies."""
     with engine.connect() as conn:
-        sid = conn.execute(select(LiveSession.id).order_by(LiveSession.id.desc()).limit(1)).scalar()
+        if session is None:
+            sid = conn.execute(select(LiveSession.id).order_by(LiveSession.id.desc()).limit(1)).scalar()
+        else:
+            try:
+                sid = resolve_session_id(conn, session)
+            except StoreError as exc:
+                raise HTTPException(404, str(exc)) from None
         if sid is None:
             return {"session": None, "health": None, "current": None, "recent": []}
         health_payload = conn.execute(select(EventRow.payload).where(EventRow.session_id == sid,

@@ -1,8 +1,11 @@
-// livebot dashboard: polls the JSON endpoints, draws the numbers, sends moderator actions.
+// livebot dashboard, one session's page (/session/ID): polls the JSON endpoints, draws the numbers,
+// lists the other sessions of the same room (older runs, restarts), sends moderator actions.
 "use strict";
 
 const $ = (sel) => document.querySelector(sel);
+const pageSession = decodeURIComponent(location.pathname.split("/")[2] || "last");
 let shownSession = null;
+let liveTarget = null; // what the live view follows: the room's name (its newest session) or a session id
 
 async function getJSON(url) {
   const r = await fetch(url, { credentials: "same-origin" });
@@ -21,7 +24,7 @@ function replyLine(r) {
 
 async function pollLive() {
   try {
-    const live = await getJSON("/api/live");
+    const live = await getJSON(liveTarget === null ? "/api/live" : `/api/live?session=${encodeURIComponent(liveTarget)}`);
     const h = live.health ? live.health.state : (live.session ? "no connection events" : "no session");
     const pill = $("#health");
     text(pill, h);
@@ -54,7 +57,9 @@ async function showReport(session) {
   const rep = await getJSON(`/api/report/${session}`);
   shownSession = rep.session.id;
   const s = rep.summary;
-  text($("#session-label"), `session ${rep.session.id} · ${rep.session.source}`);
+  const restart = rep.session.attempt > 1 ? ` · restart ${rep.session.attempt - 1}` : "";
+  text($("#room-label"), rep.session.room ? `room ${rep.session.room}` : "");
+  text($("#session-label"), `session ${rep.session.id} · ${rep.session.source}${restart}`);
   text($("#stat-viewers"), s.viewers);
   text($("#stat-comments"), s.comments);
   text($("#stat-answered"), s.answered_share === null ? null : Math.round(s.answered_share * 100) + "%");
@@ -78,15 +83,28 @@ async function showReport(session) {
   }));
 }
 
+function sessionOption(s) {
+  const o = document.createElement("option");
+  const restart = s.attempt > 1 ? ` · restart ${s.attempt - 1}` : "";
+  o.value = s.id;
+  o.textContent = `#${s.id} ${s.room || s.source}${restart} (${s.started.slice(0, 16).replace("T", " ")})`;
+  return o;
+}
+
 async function loadSessions() {
-  const sessions = await getJSON("/api/sessions");
-  const sel = $("#session-select");
-  sel.replaceChildren(...sessions.map((s) => {
-    const o = document.createElement("option");
-    o.value = s.id; o.textContent = `#${s.id} ${s.source} (${s.started.slice(0, 16).replace("T", " ")})`;
-    return o;
-  }));
-  if (sessions.length) await showReport(shownSession || sessions[0].id);
+  try {
+    await showReport(pageSession);
+    const all = await getJSON("/api/sessions");
+    const room = all.find((s) => s.id === shownSession)?.room ?? null;
+    // a room's page lists that room's sessions; a session run without a room lists the others without one
+    const mine = all.filter((s) => (s.room ?? null) === room);
+    $("#session-select").replaceChildren(...mine.map(sessionOption));
+    $("#session-select").value = String(shownSession);
+    liveTarget = room !== null ? room : shownSession;
+  } catch (e) {
+    text($("#session-label"), `session ${pageSession}: ${e.message}`);
+  }
+  await pollLive();
   document.body.dataset.loaded = "1";
 }
 
@@ -102,7 +120,9 @@ async function sendControl(action) {
 }
 
 document.querySelectorAll("button[data-action]").forEach((b) => b.addEventListener("click", () => sendControl(b.dataset.action)));
-$("#session-select").addEventListener("change", (e) => showReport(e.target.value));
+$("#session-select").addEventListener("change", (e) => {
+  history.replaceState(null, "", `/session/${e.target.value}`);
+  showReport(e.target.value);
+});
 loadSessions();
-pollLive();
 setInterval(pollLive, 2000);
