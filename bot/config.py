@@ -80,6 +80,11 @@ class FleetSettings(BaseModel):
     room_gpus: float = Field(0.0, ge=0, description="GPUs a room declares to Ray (photoreal avatars)")
     heartbeat_s: float = Field(2.0, gt=0, description="how often the supervisor marks its rooms alive in the "
                                                       "database; `fleet status` calls a room stale after 5 of these")
+    @property
+    def stale_after_s(self) -> float:
+        """A live room whose state row is older than this has lost its supervisor (fleet status, dashboard)."""
+        return 5 * self.heartbeat_s
+
     log_dir: Path | None = Field(None, description="each local room's log file goes here (default: fleet-logs/ "
                                                    "beside the SQLite file, else in the working folder)")
 

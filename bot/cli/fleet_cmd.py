@@ -146,7 +146,7 @@ def fleet_status_command(db: str, fmt: str) -> None:
     if fmt not in STATUS_FORMATS:
         raise _fail(f"--format must be one of {', '.join(STATUS_FORMATS)}, not {fmt!r}")
     try:
-        rooms = read_fleet_status(db, Settings().fleet.heartbeat_s)
+        rooms = read_fleet_status(db, Settings().fleet.stale_after_s)
     except StoreError as exc:
         raise _fail(str(exc)) from None
     if fmt == "json":

@@ -184,7 +184,8 @@ def dashboard(db: str | None = typer.Option(None, "--db", help=_DB_HELP),
     """Web page for marketers and moderators."""
     s = Settings()
     dashboard_command(db or s.db, host, port, token or reveal(s.dashboard.token),
-                      control_url=f"http://{s.control_host}:{s.control_port}", control_token=reveal(s.control_token))
+                      control_url=f"http://{s.control_host}:{s.control_port}", control_token=reveal(s.control_token),
+                      stale_after_s=s.fleet.stale_after_s)
 
 
 voices_app = typer.Typer(help="Voices: list the engines and voices here; install Piper voices from the hub.")

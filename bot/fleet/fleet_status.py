@@ -13,9 +13,8 @@ from sqlmodel import col
 from bot.fleet.room_states import LIVE_STATES
 from bot.report.percentile import percentile
 from bot.store.database import open_engine
-from bot.store.tables import EventRow, FleetRoomRow, LiveSession, OrderRow, ReplyRow
-
-STALE_BEATS = 5  # a live room whose row is older than this many heartbeats has lost its supervisor
+from bot.store.session_figures import aware_utc, session_viewers
+from bot.store.tables import FleetRoomRow, LiveSession, OrderRow, ReplyRow
 
 
 @dataclass(slots=True)
@@ -41,20 +40,8 @@ class RoomStatus:
         return asdict(self)
 
 
-def _aware(when: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes on some paths; the store writes UTC
-    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
 
 
-def _viewers(conn: Connection, sid: int) -> int | None:
-    """The newest `viewers` count the platform sent, else how many distinct viewers did something."""
-    payload = conn.execute(select(EventRow.payload).where(EventRow.session_id == sid, EventRow.type == "viewers")
-                           .order_by(EventRow.t.desc(), EventRow.id.desc()).limit(1)).scalar()
-    if isinstance(payload, dict) and isinstance(payload.get("count"), int):
-        return int(payload["count"])
-    n = conn.execute(select(func.count(func.distinct(EventRow.viewer_id)))
-                     .where(EventRow.session_id == sid, col(EventRow.viewer_id).is_not(None))).scalar()
-    return int(n) if n else None
 
 
 def _room_status(conn: Connection, row: FleetRoomRow, now: datetime, stale_after_s: float) -> RoomStatus:
@@ -63,7 +50,7 @@ def _room_status(conn: Connection, row: FleetRoomRow, now: datetime, stale_after
         sid = conn.execute(select(func.max(LiveSession.id)).where(LiveSession.room == row.name)).scalar()
     viewers, replies, p50, orders = None, 0, None, 0
     if sid is not None:
-        viewers = _viewers(conn, sid)
+        viewers = session_viewers(conn, sid)
         replies = int(conn.execute(select(func.count()).select_from(ReplyRow)
                                    .where(ReplyRow.session_id == sid)).scalar() or 0)
         lat = list(conn.execute(select(ReplyRow.latency_ms).where(
@@ -71,7 +58,7 @@ def _room_status(conn: Connection, row: FleetRoomRow, now: datetime, stale_after
         p50 = percentile(lat, 50)
         orders = int(conn.execute(select(func.count()).select_from(OrderRow)
                                   .where(OrderRow.session_id == sid)).scalar() or 0)
-    updated, started = _aware(row.updated), _aware(row.started)
+    updated, started = aware_utc(row.updated), aware_utc(row.started)
     live = row.state in LIVE_STATES
     stale = live and updated is not None and (now - updated).total_seconds() > stale_after_s
     uptime = None
@@ -81,7 +68,7 @@ def _room_status(conn: Connection, row: FleetRoomRow, now: datetime, stale_after
                       p50, orders, row.last_error, updated.isoformat() if updated else "")
 
 
-def read_fleet_status(db: str, heartbeat_s: float) -> list[RoomStatus]:
+def read_fleet_status(db: str, stale_after_s: float) -> list[RoomStatus]:
     """Every room in `fleet_rooms`, by name; raises StoreError when there is no database."""
     engine = open_engine(db, create=False)
     now = datetime.now(UTC)
@@ -89,7 +76,7 @@ def read_fleet_status(db: str, heartbeat_s: float) -> list[RoomStatus]:
         with engine.connect() as conn:
             found = conn.execute(select(*FleetRoomRow.__table__.columns).order_by(FleetRoomRow.name))  # type: ignore[attr-defined]
             rows = [FleetRoomRow.model_validate(r._mapping) for r in found]
-            return [_room_status(conn, r, now, STALE_BEATS * heartbeat_s) for r in rows]
+            return [_room_status(conn, r, now, stale_after_s) for r in rows]
     finally:
         engine.dispose()
 

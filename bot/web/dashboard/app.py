@@ -34,7 +34,7 @@ from bot.web.dashboard.rooms import list_rooms
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 CONTROL_ACTIONS = ("pause", "resume", "skip", "say", "answer", "block", "product")
 COOKIE = "livebot_token"
-HEARTBEAT_STALE_S = 15.0  # a supervised room whose fleet_rooms row is older than this shows "no heartbeat"
+HEARTBEAT_STALE_S = 10.0  # as FleetSettings().stale_after_s: a supervised room's row older than this: "no heartbeat"
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +190,8 @@ def _call_control(base: str, method: str, action: str, body: dict[str, Any] | No
 
 
 def dashboard_command(db: str, host: str, port: int, token: str | None,
-                      control_url: str | None = None, control_token: str | None = None) -> None:
+                      control_url: str | None = None, control_token: str | None = None,
+                      stale_after_s: float = HEARTBEAT_STALE_S) -> None:
     """Serve the dashboard; refuses a non-loopback host without a token. The caller passes the control
     API's URL and token (`Settings.control_*`); without a URL the buttons have nothing to reach."""
     import typer
@@ -203,7 +204,8 @@ def dashboard_command(db: str, host: str, port: int, token: str | None,
                   "(or LIVEBOT_DASHBOARD_TOKEN) to protect the dashboard", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     try:
-        app = create_dashboard_app(db, control_url=control_url, token=token, control_token=control_token)
+        app = create_dashboard_app(db, control_url=control_url, token=token, control_token=control_token,
+                                   stale_after_s=stale_after_s)
     except StoreError as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None

@@ -11,10 +11,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from bot.report.build import list_sessions
-from bot.store.tables import EventRow, FleetRoomRow
+from bot.store.session_figures import aware_utc, session_viewers
+from bot.store.tables import FleetRoomRow
 
 # fleet_rooms states that mean the room is not done: only these can lose their heartbeat
 SUPERVISED_LIVE = ("starting", "running", "restarting")
@@ -58,7 +59,7 @@ class RoomEntry:
         return asdict(self)
 
 
-def list_rooms(conn: Connection, *, now: datetime | None = None, stale_after_s: float = 15.0) -> list[RoomEntry]:
+def list_rooms(conn: Connection, *, now: datetime | None = None, stale_after_s: float = 10.0) -> list[RoomEntry]:
     """Rooms by name (fleet rooms that never started a session included), then room-less sessions, newest first."""
     now = now or datetime.now(UTC)
     sessions = list_sessions(conn)  # newest first, with per-session reply and order counts
@@ -81,14 +82,14 @@ def _room_entry(conn: Connection, name: str, runs: list[dict[str, Any]], row: An
     entry = RoomEntry(
         room=name, state=_session_state(newest) if newest else "no session",
         session_id=newest["id"] if newest else None, source=newest["source"] if newest else "",
-        viewers=_viewers(conn, newest["id"]) if newest else None,
+        viewers=session_viewers(conn, newest["id"]) if newest else None,
         replies=newest["replies"] if newest else 0, orders=newest["orders"] if newest else 0,
         started=newest["started"] if newest else None, ended=newest["ended"] if newest else None,
         attempt=newest["attempt"] if newest else 0, restarts=max(0, len(runs) - 1),
         sessions=[SessionLink(s["id"], s["attempt"], s["started"], s["ended"], s["replies"], s["orders"])
                   for s in runs])
     if row is not None:
-        updated = _aware(row.updated)
+        updated = aware_utc(row.updated)
         age = (now - updated).total_seconds() if updated is not None else None
         entry.fleet_state, entry.heartbeat_age_s = row.state, round(age, 1) if age is not None else None
         entry.state = NO_HEARTBEAT if row.state in SUPERVISED_LIVE and age is not None and age > stale_after_s \
@@ -99,7 +100,8 @@ def _room_entry(conn: Connection, name: str, runs: list[dict[str, Any]], row: An
 
 def _plain_entry(conn: Connection, s: dict[str, Any]) -> RoomEntry:
     return RoomEntry(room=None, state=_session_state(s), session_id=s["id"], source=s["source"],
-                     viewers=_viewers(conn, s["id"]), replies=s["replies"], orders=s["orders"], started=s["started"],
+                     viewers=session_viewers(conn, s["id"]), replies=s["replies"], orders=s["orders"],
+                     started=s["started"],
                      ended=s["ended"], attempt=s["attempt"], restarts=0,
                      sessions=[SessionLink(s["id"], s["attempt"], s["started"], s["ended"], s["replies"], s["orders"])])
 
@@ -108,17 +110,5 @@ def _session_state(s: dict[str, Any]) -> str:
     return "live" if s["ended"] is None else "ended"
 
 
-def _viewers(conn: Connection, sid: int) -> int | None:
-    """The platform's newest `viewers` count for the session, else how many distinct viewers did something."""
-    payload = conn.execute(select(EventRow.payload).where(EventRow.session_id == sid, EventRow.type == "viewers")
-                           .order_by(EventRow.t.desc(), EventRow.id.desc()).limit(1)).scalar()
-    if isinstance(payload, dict) and isinstance(payload.get("count"), int):
-        return int(payload["count"])
-    n = conn.execute(select(func.count(func.distinct(EventRow.viewer_id)))
-                     .where(EventRow.session_id == sid, EventRow.viewer_id.is_not(None))).scalar()  # type: ignore[union-attr]
-    return int(n) if n else None
 
 
-def _aware(when: datetime | None) -> datetime | None:
-    # SQLite can hand back naive datetimes; the store writes UTC
-    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
