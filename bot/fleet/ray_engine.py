@@ -39,7 +39,6 @@ LOCAL_ROOM_SLOTS = 64
 LOCAL_OBJECT_STORE_BYTES = 128 * 2**20  # rooms pass only specs and results through it; Ray's floor is 75 MiB
 _SECRET_WORDS = ("KEY", "TOKEN", "PASSWORD", "SECRET")
 _RAY_AUTH_LOGGER = "ray._private.authentication.authentication_token_setup"
-_RAY_CLUSTER_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"  # read by Ray's ray_constants.ENABLE_RAY_CLUSTER
 
 
 def actor_name(room: str) -> str:
@@ -187,10 +186,11 @@ def _loopback_only() -> Iterator[None]:
     On Linux Ray swaps 127.0.0.1 for the machine's address (so other nodes could join) unless told, as on
     macOS, that this is no cluster; the processes it starts keep the setting, the fleet's own process drops it."""
     constants = ray._private.ray_constants
-    env_before = os.environ.get(_RAY_CLUSTER_ENV)
+    # Ray reads this variable into ray_constants.ENABLE_RAY_CLUSTER (a Ray name, not one of ours)
+    env_before = os.environ.get("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER")
     had = hasattr(constants, "ENABLE_RAY_CLUSTER")
     before = getattr(constants, "ENABLE_RAY_CLUSTER", True)
-    os.environ[_RAY_CLUSTER_ENV] = "0"
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
     if had:
         constants.ENABLE_RAY_CLUSTER = False
     try:
@@ -199,9 +199,9 @@ def _loopback_only() -> Iterator[None]:
         if had:
             constants.ENABLE_RAY_CLUSTER = before
         if env_before is None:
-            os.environ.pop(_RAY_CLUSTER_ENV, None)
+            os.environ.pop("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", None)
         else:
-            os.environ[_RAY_CLUSTER_ENV] = env_before
+            os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = env_before
 
 
 @contextlib.contextmanager
