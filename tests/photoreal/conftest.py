@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from PIL import Image
 
 STAGE_W, STAGE_H, FPS = 288, 512, 25
+SLIM = 8  # every layer 8× narrower: same layout and names, ~60× less work than the published size
 
 
 def hopper_face() -> np.ndarray:
@@ -97,3 +99,58 @@ def random_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("ckpt") / "wav2lip_random.pth"
     torch.save({"state_dict": state, "optimizer": {}, "global_step": 0, "global_epoch": 0}, path)
     return path
+
+
+@pytest.fixture(scope="session")
+def slim_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A slimmed generator with calibrated BatchNorm (as random_checkpoint), saved as training does."""
+    torch = pytest.importorskip("torch", reason="torch (the neural extra) is not installed")
+    from bot.avatar.photoreal.wav2lip import Wav2LipGenerator
+
+    torch.manual_seed(1)
+    model = Wav2LipGenerator(SLIM)
+    for module in model.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.momentum = None
+    model.train()
+    with torch.no_grad():
+        for _ in range(2):
+            model(torch.randn(8, 1, 80, 16) * 2.0, torch.rand(8, 6, 96, 96))
+    model.eval()
+    path = tmp_path_factory.mktemp("slim") / "wav2lip_slim.pth"
+    torch.save({"state_dict": {f"module.{k}": v for k, v in model.state_dict().items()}}, path)
+    return path
+
+
+def mirrored_avatar(folder: Path, out: Path) -> Path:
+    """A second avatar from a prepared one: frames mirrored and tinted (PNG, lossless), boxes and crops to match."""
+    from bot.avatar.photoreal.avatar_folder import load_prepared
+    from bot.avatar.photoreal.prepare import face_crops
+
+    prepared = load_prepared(folder)
+    frames = np.ascontiguousarray(prepared.frames[:, :, ::-1])
+    frames = np.clip(frames * np.array([1.0, 0.85, 0.7]), 0, 255).astype(np.uint8)
+    width = frames.shape[2]
+    boxes = prepared.boxes.copy()
+    boxes[:, [0, 2]] = width - prepared.boxes[:, [2, 0]]
+    (out / "frames").mkdir(parents=True)
+    for i, frame in enumerate(frames):
+        Image.fromarray(frame).save(out / "frames" / f"{i:05d}.png")
+    np.savez_compressed(out / "faces.npz", crops=face_crops(list(frames), boxes), boxes=boxes)
+    shutil.copy(folder / "mask.png", out / "mask.png")
+    shutil.copy(folder / "avatar.toml", out / "avatar.toml")
+    return out
+
+
+@pytest.fixture(scope="session")
+def avatar_dirs(seller_video, slim_checkpoint, tmp_path_factory) -> tuple[Path, Path]:
+    """Two different avatars on one slim checkpoint: the seller as filmed (prepared from the video), and
+    mirrored and tinted."""
+    from bot.avatar.photoreal import prepare_avatar
+
+    first = tmp_path_factory.mktemp("av_a")
+    prepare_avatar(seller_video, first, width=STAGE_W, height=STAGE_H, fps=FPS)
+    toml = first / "avatar.toml"
+    text = toml.read_text().replace('# checkpoint = "/path/to/wav2lip_gan.pth"', f'checkpoint = "{slim_checkpoint}"')
+    toml.write_text(text.replace('device = "auto"', 'device = "cpu"'))
+    return first, mirrored_avatar(first, tmp_path_factory.mktemp("av_b"))

@@ -19,13 +19,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import STAGE_H, STAGE_W
-from PIL import Image
+from conftest import SLIM, STAGE_H, STAGE_W
 
 torch = pytest.importorskip("torch", reason="torch (the neural extra) is not installed")
 
 from bot.avatar.loader import load_avatar  # noqa: E402
-from bot.avatar.photoreal import PhotorealError, prepare_avatar  # noqa: E402
 from bot.avatar.photoreal.avatar_folder import load_prepared  # noqa: E402
 from bot.avatar.photoreal.lip_sync import LipSyncModel  # noqa: E402
 from bot.avatar.photoreal.lip_sync_client import LipSyncClient  # noqa: E402
@@ -37,11 +35,10 @@ from bot.avatar.photoreal.lip_sync_wire import (  # noqa: E402
 )
 from bot.avatar.photoreal.mel import mel_window, melspectrogram, resample  # noqa: E402
 from bot.avatar.photoreal.photoreal_renderer import PhotorealAvatar  # noqa: E402
-from bot.avatar.photoreal.prepare import face_crops  # noqa: E402
 from bot.avatar.photoreal.shared_lip_sync import SharedLipSyncServer  # noqa: E402
 from bot.avatar.photoreal.shared_lip_sync_process import (  # noqa: E402
     RendererSpec,
-    renderer_spec_for,
+    renderer_specs_for,
     start_shared_lip_sync,
 )
 from bot.avatar.photoreal.shared_photoreal_avatar import SharedPhotorealAvatar, connect_shared_photoreal  # noqa: E402
@@ -54,53 +51,6 @@ from bot.speech.espeak import EspeakEngine  # noqa: E402
 FPS = 25
 STAGE_RATE = 44100
 ROOM_LOG = "bot.avatar.photoreal.shared_photoreal_avatar"
-SLIM = 8  # every layer 8× narrower: same layout and names, ~60× less work than the published size
-
-
-@pytest.fixture(scope="module")
-def slim_checkpoint(tmp_path_factory) -> Path:
-    """A slimmed generator with calibrated BatchNorm (see conftest.random_checkpoint), saved as training does."""
-    torch.manual_seed(1)
-    model = Wav2LipGenerator(SLIM)
-    for module in model.modules():
-        if isinstance(module, torch.nn.BatchNorm2d):
-            module.momentum = None
-    model.train()
-    with torch.no_grad():
-        for _ in range(2):
-            model(torch.randn(8, 1, 80, 16) * 2.0, torch.rand(8, 6, 96, 96))
-    model.eval()
-    path = tmp_path_factory.mktemp("slim") / "wav2lip_slim.pth"
-    torch.save({"state_dict": {f"module.{k}": v for k, v in model.state_dict().items()}}, path)
-    return path
-
-
-def _mirrored(folder: Path, out: Path) -> Path:
-    """A second avatar from a prepared one: frames mirrored and tinted (PNG, lossless), boxes and crops to match."""
-    prepared = load_prepared(folder)
-    frames = np.ascontiguousarray(prepared.frames[:, :, ::-1])
-    frames = np.clip(frames * np.array([1.0, 0.85, 0.7]), 0, 255).astype(np.uint8)
-    width = frames.shape[2]
-    boxes = prepared.boxes.copy()
-    boxes[:, [0, 2]] = width - prepared.boxes[:, [2, 0]]
-    (out / "frames").mkdir(parents=True)
-    for i, frame in enumerate(frames):
-        Image.fromarray(frame).save(out / "frames" / f"{i:05d}.png")
-    np.savez_compressed(out / "faces.npz", crops=face_crops(list(frames), boxes), boxes=boxes)
-    shutil.copy(folder / "mask.png", out / "mask.png")
-    shutil.copy(folder / "avatar.toml", out / "avatar.toml")
-    return out
-
-
-@pytest.fixture(scope="module")
-def avatar_dirs(seller_video, slim_checkpoint, tmp_path_factory) -> tuple[Path, Path]:
-    """Two different avatars: the seller as filmed (prepared from the video), and mirrored and tinted."""
-    first = tmp_path_factory.mktemp("av_a")
-    prepare_avatar(seller_video, first, width=STAGE_W, height=STAGE_H, fps=FPS)
-    toml = first / "avatar.toml"
-    text = toml.read_text().replace('# checkpoint = "/path/to/wav2lip_gan.pth"', f'checkpoint = "{slim_checkpoint}"')
-    toml.write_text(text.replace('device = "auto"', 'device = "cpu"'))
-    return first, _mirrored(first, tmp_path_factory.mktemp("av_b"))
 
 
 @pytest.fixture(scope="module")
@@ -314,15 +264,21 @@ def test_a_room_started_without_its_renderer_shows_the_sprite_with_one_warning(a
     room.close()
 
 
-def test_the_fleet_gets_one_spec_for_its_photoreal_rooms(avatar_dirs, slim_checkpoint, tmp_path) -> None:
+def test_the_fleet_gets_one_spec_per_checkpoint_its_photoreal_rooms_name(avatar_dirs, slim_checkpoint,
+                                                                          tmp_path) -> None:
     settings = SharedLipSyncSettings(max_batch=12)
-    spec = renderer_spec_for([None, *avatar_dirs, Path("avatars/default")], settings)
-    assert spec is not None and spec.checkpoint == slim_checkpoint.resolve() and spec.device == "cpu"
-    assert spec.max_batch == 12
-    assert renderer_spec_for([Path("avatars/default"), None], settings) is None  # sprite rooms: no renderer
+    specs = renderer_specs_for([None, *avatar_dirs, Path("avatars/default")], settings)
+    assert set(specs) == set(avatar_dirs)  # the sprite avatar and the room without one need no renderer
+    first, second = (specs[folder] for folder in avatar_dirs)
+    assert first == second  # two avatars, one checkpoint: one renderer serves both
+    assert first.checkpoint == slim_checkpoint.resolve() and first.device == "cpu" and first.max_batch == 12
+    assert renderer_specs_for([Path("avatars/default"), None], settings) == {}
     other = tmp_path / "other"
     shutil.copytree(avatar_dirs[1], other)
     toml = other / "avatar.toml"
-    toml.write_text(toml.read_text().replace(str(slim_checkpoint), "/models/another.pth"))
-    with pytest.raises(PhotorealError, match="different lip-sync checkpoints"):
-        renderer_spec_for([avatar_dirs[0], other], settings)
+    another = shutil.copy(slim_checkpoint, tmp_path / "another.pth")
+    toml.write_text(toml.read_text().replace(str(slim_checkpoint), str(another)))
+    specs = renderer_specs_for([avatar_dirs[0], other], settings)
+    assert specs[other].checkpoint == another.resolve() and specs[other] != specs[avatar_dirs[0]]
+    another.unlink()  # a checkpoint that is not there: no renderer; the room itself says it is missing
+    assert set(renderer_specs_for([avatar_dirs[0], other], settings)) == {avatar_dirs[0]}

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from bot.avatar.avatar_spec import AvatarError
 
-class PhotorealError(RuntimeError):
-    """A photoreal avatar cannot be loaded or used (missing torch, checkpoint, files)."""
+
+class PhotorealError(AvatarError):
+    """A photoreal avatar cannot be loaded or used (missing torch, checkpoint, files).
+
+    An AvatarError, so a room that cannot load it fails to start with this one line, as any bad avatar does."""
 
 
 class AvatarPrepareError(PhotorealError):

@@ -7,12 +7,13 @@ never leaves a renderer holding the GPU.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import secrets
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -22,6 +23,7 @@ from bot.avatar.photoreal.lip_sync import LipSyncModel
 from bot.avatar.photoreal.lip_sync_wire import (
     ADDRESS_ENV,
     AUTHKEY_ENV,
+    RendererStats,
     SharedLipSyncSettings,
     parse_address,
 )
@@ -44,6 +46,7 @@ class RendererSpec:
     listen: str = "127.0.0.1:0"
     max_batch: int = 32
     max_wait_s: float = 0.008
+    log_file: str | None = None  # where the renderer logs (the fleet's log folder); None: the parent's stderr
 
 
 @dataclass
@@ -65,14 +68,20 @@ class SharedLipSyncHandle:
 
     def settings(self, base: SharedLipSyncSettings | None = None) -> SharedLipSyncSettings:
         """`base` (or the defaults) pointed at this renderer, for rooms built in this process."""
-        return (base or SharedLipSyncSettings()).model_copy(
-            update={"shared_renderer": self.address, "authkey": self.authkey.hex()})
+        # validated again (not model_copy): the key becomes a SecretStr, as if it came from the environment
+        fields = (base or SharedLipSyncSettings()).model_dump()
+        return SharedLipSyncSettings.model_validate({**fields, "shared_renderer": self.address,
+                                                     "authkey": self.authkey.hex()})
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Ask the renderer to end; kill it when it has not within `timeout`."""
+    def stop(self, timeout: float = 5.0) -> RendererStats | None:
+        """Ask the renderer to end; its counters for the whole run, None when it had died or had to be killed."""
+        stats = None
         try:
             self.control.send("stop")
-        except OSError:
+            if self.control.poll(timeout):
+                kind, stats = self.control.recv()
+                stats = stats if kind == "stopped" else None
+        except (OSError, EOFError, ValueError, TypeError):
             pass
         self.process.join(timeout)
         if self.process.is_alive():
@@ -80,6 +89,7 @@ class SharedLipSyncHandle:
             self.process.kill()
             self.process.join(timeout)
         self.control.close()
+        return stats
 
     def kill(self) -> None:
         """SIGKILL, as a crash would (tests)."""
@@ -92,10 +102,14 @@ class SharedLipSyncHandle:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
 
 def _serve(spec: RendererSpec, authkey: bytes, control: Connection) -> None:
     """The renderer process's body: load, listen, say where, serve until told to stop."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s lipsync %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s lipsync %(message)s",
+                        filename=spec.log_file, force=True)
     try:
         model = LipSyncModel.from_checkpoint(spec.checkpoint, spec.device, spec.precision, trusted=spec.trusted)
         server = SharedLipSyncServer(model, max_batch=spec.max_batch, max_wait_s=spec.max_wait_s,
@@ -110,6 +124,11 @@ def _serve(spec: RendererSpec, authkey: bytes, control: Connection) -> None:
     except (EOFError, OSError):
         pass
     server.stop()
+    stats = replace(server.stats(), recent=[])
+    logger.info("served %d faces in %d batches (%d mixing avatars); late %s, dropped %s", stats.faces, stats.batches,
+                stats.mixed_batches, stats.expired or "none", stats.dropped or "none")
+    with contextlib.suppress(OSError):
+        control.send(("stopped", stats))
 
 
 def start_shared_lip_sync(spec: RendererSpec, *, authkey: bytes | None = None,
@@ -148,20 +167,24 @@ def photoreal_avatar_settings(folder: Path) -> dict[str, object] | None:
     return data if data.get("kind") == "photoreal" else None
 
 
-def renderer_spec_for(avatars: Iterable[Path | None], settings: SharedLipSyncSettings) -> RendererSpec | None:
-    """The spec for the rooms' photoreal avatars (one checkpoint for all), None when no room has one."""
-    found: dict[Path, tuple[Path, dict[str, object]]] = {}
+def renderer_specs_for(avatars: Iterable[Path | None], settings: SharedLipSyncSettings) -> dict[Path, RendererSpec]:
+    """Each photoreal avatar folder -> the renderer it needs; folders naming one checkpoint get equal specs.
+
+    Sprite avatars, unreadable folders and photoreal ones without a readable checkpoint are left out: such a room
+    either needs no renderer or names its own problem when it starts."""
+    specs: dict[Path, RendererSpec] = {}
     for folder in avatars:
         data = photoreal_avatar_settings(folder) if folder is not None else None
-        if data is not None:
-            found[checkpoint_of(Path(folder), data).resolve()] = (Path(folder), data)  # type: ignore[arg-type]
-    if not found:
-        return None
-    if len(found) > 1:
-        named = "; ".join(f"{f} uses {c}" for c, (f, _) in found.items())
-        raise PhotorealError(f"rooms name different lip-sync checkpoints, one renderer serves one: {named}")
-    checkpoint, (_, data) = next(iter(found.items()))
-    return RendererSpec(checkpoint, device=str(data.get("device", "auto")),
-                        precision=str(data.get("precision", "auto")),
-                        trusted=bool(data.get("trusted_checkpoint", False)),
-                        max_batch=settings.max_batch, max_wait_s=settings.max_wait_s)
+        if data is None or folder is None:
+            continue
+        try:
+            checkpoint = checkpoint_of(Path(folder), data).resolve()
+        except PhotorealError:
+            continue
+        if not checkpoint.is_file():  # the room says "checkpoint not found" itself, once, with its name
+            continue
+        specs[Path(folder)] = RendererSpec(checkpoint, device=str(data.get("device", "auto")),
+                                           precision=str(data.get("precision", "auto")),
+                                           trusted=bool(data.get("trusted_checkpoint", False)),
+                                           max_batch=settings.max_batch, max_wait_s=settings.max_wait_s)
+    return specs
