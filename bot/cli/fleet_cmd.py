@@ -15,6 +15,7 @@ from rich.table import Table
 
 from bot.config import Settings
 from bot.fleet.fleet_file import FleetFileError, RoomSpec, load_fleet_file
+from bot.fleet.fleet_lip_sync import FleetLipSync
 from bot.fleet.fleet_status import read_fleet_status, status_table
 from bot.fleet.fleet_supervisor import FleetSupervisor, RoomTrack, not_clean
 from bot.fleet.local_engine import LocalEngine, room_log_dir
@@ -107,20 +108,27 @@ def fleet_run_command(file: Path, db: str, realtime: bool, fast: bool, engine_na
         states.close()
         raise
     out, err = _stdout(), Console(stderr=True)
-    rooms = [(spec, RoomRun(db=db, realtime=_pacing(spec, realtime, fast))) for spec in fleet_file.rooms]
+
+    def notify(line: str) -> None:
+        err.print(line, highlight=False, soft_wrap=True)
+
+    lip_sync = FleetLipSync(settings.photoreal, settings.fleet.max_restarts, notify)
+    lip_sync.start(fleet_file.rooms, settings.avatar, engine.lip_sync_host, room_log_dir(db, settings.fleet.log_dir))
+    rooms = [(spec, RoomRun(db=db, realtime=_pacing(spec, realtime, fast), lip_sync=lip_sync.for_room(spec.name)))
+             for spec in fleet_file.rooms]
     t0 = time.monotonic()
     live = Live(console=out, refresh_per_second=4, transient=True) \
         if out.is_terminal and not as_json else None
 
     def tick(tracks: list[RoomTrack]) -> None:
+        lip_sync.keep_up()
         if live is not None:
             live.update(_live_line(tracks, t0))
 
     if isinstance(engine, LocalEngine) and fleet_file.rooms:
-        err.print(f"fleet: {len(fleet_file.rooms)} rooms from {file}; each room's log: {engine.log_dir}/ROOM.log",
-                  highlight=False, soft_wrap=True)
-    supervisor = FleetSupervisor(engine, rooms, fleet_file.problems, settings.fleet, states,
-                                 notify=lambda line: err.print(line, highlight=False, soft_wrap=True), on_tick=tick)
+        notify(f"fleet: {len(fleet_file.rooms)} rooms from {file}; each room's log: {engine.log_dir}/ROOM.log")
+    supervisor = FleetSupervisor(engine, rooms, fleet_file.problems, settings.fleet, states, notify=notify,
+                                 on_tick=tick)
     try:
         if live is not None:
             with live:
@@ -129,6 +137,7 @@ def fleet_run_command(file: Path, db: str, realtime: bool, fast: bool, engine_na
             tracks = supervisor.run()
     finally:
         engine.close()
+        lip_sync.stop()
         states.close()
     rows = [t.summary() for t in tracks]
     bad = not_clean(tracks)

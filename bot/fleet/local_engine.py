@@ -226,6 +226,7 @@ class LocalEngine:
     """Rooms as processes on this machine."""
 
     name = "local"
+    lip_sync_host = "127.0.0.1"
 
     def __init__(self, log_dir: Path, log_format: str = "text") -> None:
         self.log_dir = log_dir

@@ -250,8 +250,14 @@ class RayEngine:
         log.info("ray engine: local Ray on 127.0.0.1 started in %.1f s (%d CPUs declared)",
                  time.monotonic() - t0, int(cpus + 0.999))
 
+    @property
+    def lip_sync_host(self) -> str:
+        """Loopback for a local Ray; on a cluster this node's address, which every node's rooms can reach."""
+        return "127.0.0.1" if self.started_here else ray.util.get_node_ip_address()
+
     def start(self, spec: RoomSpec, run: RoomRun) -> RayRoomHandle:
-        gpus = room_gpus(spec, self.fleet, Settings().avatar)  # the avatar a room without one gets
+        # A room the shared renderer draws needs no GPU of its own (the renderer, beside the fleet, has it).
+        gpus = 0.0 if run.lip_sync is not None else room_gpus(spec, self.fleet, Settings().avatar)
         self._check_fits(spec.name, self.fleet.room_cpus, gpus)
         options: dict[str, Any] = {
             "name": actor_name(spec.name), "namespace": NAMESPACE, "num_cpus": self.fleet.room_cpus,

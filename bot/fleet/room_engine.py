@@ -30,6 +30,7 @@ class RoomEngine(Protocol):
     """Starts rooms somewhere: `local` (a process each) or `ray` (an actor each)."""
 
     name: str
+    lip_sync_host: str  # where a shared lip-sync renderer beside the fleet listens so this engine's rooms reach it
 
     def start(self, spec: RoomSpec, run: RoomRun) -> RoomHandle:
         """Start one attempt of `spec`; raising means the room could not be placed at all."""

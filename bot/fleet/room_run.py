@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.avatar.photoreal.lip_sync_wire import SharedLipSyncSettings
 from bot.config import Settings
 from bot.fleet.fleet_file import RoomSpec
 from bot.pipeline.assembly import SetupError, ShowOptions
@@ -25,11 +26,13 @@ CLEAN, CRASHED, CANNOT_START = 0, 1, 2
 
 @dataclass(frozen=True, slots=True)
 class RoomRun:
-    """What one attempt of a room needs besides its spec: the shared database, pacing, which attempt."""
+    """What one attempt of a room needs besides its spec: the shared database, pacing, which attempt, and the
+    shared lip-sync renderer that draws its photoreal avatar (None: its own model, or a sprite avatar)."""
 
     db: str
     realtime: bool = False
     attempt: int = 1
+    lip_sync: SharedLipSyncSettings | None = field(default=None, repr=False)  # repr=False: it holds the key
 
 
 @dataclass(slots=True)
@@ -61,6 +64,8 @@ def run_room(spec: RoomSpec, run: RoomRun, on_show: Callable[[Show], None] | Non
         return RoomResult(spec.name, CANNOT_START, f"catalog file not found: {spec.catalog}")
     try:
         settings = Settings()
+        if run.lip_sync is not None:
+            settings = settings.model_copy(update={"photoreal": run.lip_sync})
         opts = ShowOptions(source=spec.source, catalog=spec.catalog, outputs=list(spec.output),
                            llm=spec.llm or settings.llm.kind, tts=spec.tts or settings.tts, avatar=spec.avatar,
                            prompts=spec.prompts, db=run.db, realtime=run.realtime, room=spec.name,
