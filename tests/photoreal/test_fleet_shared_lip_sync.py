@@ -7,13 +7,18 @@ processes, the renderer in its own process on 127.0.0.1, the offline brain answe
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
 from conftest import STAGE_H, STAGE_W
 
+from bot.avatar.photoreal.lip_sync_wire import SharedLipSyncSettings
+from bot.fleet.fleet_file import RoomSpec
+from bot.fleet.fleet_lip_sync import FleetLipSync
 from tests.fleet.fleet_materials import finish, fleet_env, room_by, start_fleet, write_event_log, write_fleet
 
 pytest.importorskip("torch", reason="torch (the neural extra) is not installed")
@@ -54,3 +59,33 @@ def test_two_photoreal_rooms_share_one_renderer_and_a_room_without_its_checkpoin
         room_log = (tmp_path / "fleet-logs" / f"{name}.log").read_text(encoding="utf-8")
         assert "lip-sync runs on CPU" not in room_log and "is gone" not in room_log, room_log
     assert "lip-sync runs on CPU" in (tmp_path / "fleet-logs" / "c.log").read_text(encoding="utf-8")
+
+
+def test_a_renderer_that_dies_is_started_again_at_its_address_until_the_restarts_run_out(
+        avatar_dirs: tuple[Path, Path], tmp_path: Path) -> None:
+    lines: list[str] = []
+    rooms = [RoomSpec(name="a", source="replay:x", catalog=tmp_path / "c.csv", avatar=avatar_dirs[0]),
+             RoomSpec(name="b", source="replay:x", catalog=tmp_path / "c.csv", avatar=avatar_dirs[1]),
+             RoomSpec(name="plain", source="replay:x", catalog=tmp_path / "c.csv")]
+    fleet = FleetLipSync(SharedLipSyncSettings(), max_restarts=1, notify=lines.append)
+    fleet.start(rooms, Path("avatars/default"), "127.0.0.1", tmp_path / "logs")
+    try:
+        a, b = fleet.for_room("a"), fleet.for_room("b")
+        assert a is not None and a == b and a.shared_renderer and a.authkey is not None
+        assert fleet.for_room("plain") is None  # the sprite room draws itself
+        (handle,) = fleet._handles.values()
+        os.kill(handle.pid, signal.SIGKILL)
+        handle.process.join(10)
+        fleet.keep_up()
+        (again,) = fleet._handles.values()
+        assert again.alive() and again.pid != handle.pid and again.address == a.shared_renderer
+        assert again.authkey == handle.authkey  # the rooms' links reconnect with what they hold
+        assert lines[-1] == f"fleet: the shared lip-sync renderer at {a.shared_renderer} died (exit -9); starting it again"
+        os.kill(again.pid, signal.SIGKILL)
+        again.process.join(10)
+        fleet.keep_up()
+        fleet.keep_up()  # given up: said once
+        assert lines[-1].endswith("died 2 times; its rooms show their sprite avatar from now on")
+        assert sum("died 2 times" in line for line in lines) == 1
+    finally:
+        fleet.stop()
