@@ -3,10 +3,12 @@ optional extra (the photoreal avatar's OpenCV) only removes the command that nee
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -32,7 +34,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="livebot: an AI host for live selling (TikTok LIVE, Douyin).")
 catalog_app = typer.Typer(help="Products: import or update the catalog.", no_args_is_help=True)
 orders_app = typer.Typer(help="Orders: import a TikTok Shop order export.", no_args_is_help=True)
-avatar_app = typer.Typer(help="Avatars: prepare a photoreal avatar from a video.", no_args_is_help=True)
+avatar_app = typer.Typer(help="Avatars: prepare a photoreal avatar from a video; serve its lip sync to many rooms.",
+                         no_args_is_help=True)
 prompts_app = typer.Typer(help="Prompt files: validate what moderators edit.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(orders_app, name="orders")
@@ -314,10 +317,17 @@ def fleet_status(db: str | None = typer.Option(None, "--db", help=_DB_HELP),
 def _register_optional() -> None:
     """Commands whose modules belong to optional parts; registered when importable."""
     try:
-        from bot.cli.avatar_cmd import avatar_prepare_command
+        from bot.cli.avatar_cmd import avatar_prepare_command, avatar_serve_command
     except ImportError:
         return
     avatar_app.command("prepare")(avatar_prepare_command)
+
+    @functools.wraps(avatar_serve_command)
+    def avatar_serve(*args: Any, **kwargs: Any) -> None:
+        _setup_logging(True)  # rooms joining and leaving are the renderer's news
+        avatar_serve_command(*args, **kwargs)
+
+    avatar_app.command("serve")(avatar_serve)
 
 
 orders_app.command("import")(orders_import_command)

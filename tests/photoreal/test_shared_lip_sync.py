@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import re
 import shutil
+import signal
 import socket
+import stat
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -46,6 +52,7 @@ from bot.avatar.photoreal.wav2lip import Wav2LipGenerator, load_generator  # noq
 from bot.avatar.render_contract import AvatarState  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.events import Sentence, SpeechSegment  # noqa: E402
+from bot.paths import DEFAULT_AVATAR_DIR  # noqa: E402
 from bot.speech.espeak import EspeakEngine  # noqa: E402
 
 FPS = 25
@@ -282,3 +289,43 @@ def test_the_fleet_gets_one_spec_per_checkpoint_its_photoreal_rooms_name(avatar_
     assert specs[other].checkpoint == another.resolve() and specs[other] != specs[avatar_dirs[0]]
     another.unlink()  # a checkpoint that is not there: no renderer; the room itself says it is missing
     assert set(renderer_specs_for([avatar_dirs[0], other], settings)) == {avatar_dirs[0]}
+
+
+def test_livebot_avatar_serve_draws_for_a_room_that_names_it_and_says_what_it_served(avatar_dirs, segment,
+                                                                                      tmp_path) -> None:
+    key_file = tmp_path / "renderer.key"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEBOT_")}
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "avatar", "serve", str(avatar_dirs[0]),
+                             "--listen", "127.0.0.1:0", "--key-file", str(key_file)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        first = proc.stdout.readline()  # type: ignore[union-attr]
+        found = re.match(r"shared lip-sync renderer at (127\.0\.0\.1:\d+) \(wav2lip_slim\.pth, cpu\); key in (.+)$",
+                         first.strip())
+        assert found is not None, first + proc.stderr.read()  # type: ignore[union-attr]
+        assert found.group(2) == str(key_file) and stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        room = connect_shared_photoreal(avatar_dirs[1], STAGE_W, STAGE_H, FPS,
+                                        link_to(found.group(1), bytes.fromhex(key_file.read_text().strip()),
+                                                "shop-b"))
+        try:
+            for state in states(segment, 0):
+                room.render(state)
+            assert room.shared_faces > 0 and room.sprite_frames == 0  # another avatar's faces, drawn there
+        finally:
+            room.close()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    served = re.search(r"served (\d+) faces in \d+ batches", out)
+    assert served is not None and int(served.group(1)) == room.shared_faces, out
+    assert "room shop-b joined the shared lip-sync renderer" in err and key_file.read_text().strip() not in err
+
+
+def test_livebot_avatar_serve_refuses_a_sprite_avatar_in_one_line(tmp_path) -> None:
+    done = subprocess.run([sys.executable, "-m", "bot.cli.main", "avatar", "serve", str(DEFAULT_AVATAR_DIR)],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 1 and done.stderr.strip().splitlines() == [
+        f"error: {DEFAULT_AVATAR_DIR}: not a photoreal avatar whose avatar.toml names a checkpoint that exists"]
+    assert not (tmp_path / "lip-sync.key").exists()  # no key written for a renderer that never ran

@@ -121,6 +121,11 @@ class SharedLipSyncServer:
         for thread in self._threads:
             thread.join(timeout=2.0)
 
+    def room_names(self) -> list[str]:
+        """The rooms linked now."""
+        with self._work:
+            return [room.name for room in self._rooms]
+
     def stats(self) -> RendererStats:
         """A copy of the counters, with the recent batches."""
         with self._work:

@@ -111,11 +111,8 @@ def _serve(spec: RendererSpec, authkey: bytes, control: Connection) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s lipsync %(message)s",
                         filename=spec.log_file, force=True)
     try:
-        model = LipSyncModel.from_checkpoint(spec.checkpoint, spec.device, spec.precision, trusted=spec.trusted)
-        server = SharedLipSyncServer(model, max_batch=spec.max_batch, max_wait_s=spec.max_wait_s,
-                                     checkpoint=str(Path(spec.checkpoint).resolve()))
-        address = server.listen(parse_address(spec.listen), authkey)
-    except (PhotorealError, ValueError, OSError) as exc:
+        server, address = open_renderer(spec, authkey)
+    except PhotorealError as exc:
         control.send(("error", str(exc)))
         return
     control.send(("ready", address))
@@ -123,12 +120,36 @@ def _serve(spec: RendererSpec, authkey: bytes, control: Connection) -> None:
         control.recv()  # "stop", or EOFError when the parent is gone: end either way
     except (EOFError, OSError):
         pass
+    stats = close_renderer(server)
+    with contextlib.suppress(OSError):
+        control.send(("stopped", stats))
+
+
+def open_renderer(spec: RendererSpec, authkey: bytes) -> tuple[SharedLipSyncServer, str]:
+    """Load the spec's model and listen: the server and the address rooms reach it at (PhotorealError if not)."""
+    try:
+        where = parse_address(spec.listen)  # before the model: a typo costs no load
+    except ValueError as exc:
+        raise PhotorealError(str(exc)) from None
+    try:
+        model = LipSyncModel.from_checkpoint(spec.checkpoint, spec.device, spec.precision, trusted=spec.trusted)
+    except OSError as exc:
+        raise PhotorealError(f"{spec.checkpoint}: {exc}") from None
+    server = SharedLipSyncServer(model, max_batch=spec.max_batch, max_wait_s=spec.max_wait_s,
+                                 checkpoint=str(Path(spec.checkpoint).resolve()))
+    try:
+        return server, server.listen(where, authkey)
+    except OSError as exc:  # a port in use, a socket path that cannot be made
+        raise PhotorealError(f"cannot listen on {spec.listen}: {exc}") from None
+
+
+def close_renderer(server: SharedLipSyncServer) -> RendererStats:
+    """Stop serving; the whole run's counters, also logged in one line."""
     server.stop()
     stats = replace(server.stats(), recent=[])
     logger.info("served %d faces in %d batches (%d mixing avatars); late %s, dropped %s", stats.faces, stats.batches,
                 stats.mixed_batches, stats.expired or "none", stats.dropped or "none")
-    with contextlib.suppress(OSError):
-        control.send(("stopped", stats))
+    return stats
 
 
 def start_shared_lip_sync(spec: RendererSpec, *, authkey: bytes | None = None,
