@@ -239,8 +239,11 @@ def aims(rows: list[dict[str, Any]]) -> str:
     worst_mem = max(r["tree_pss_mb_per_room"] for r in mp4 if r["rooms"] == largest)
     core = "met" if worst_core >= AIM_ROOMS_PER_CORE else "NOT met"
     mem = "met" if worst_mem <= AIM_RSS_MB else "NOT met"
+    smaller = ", ".join(f"{r['tree_pss_mb_per_room']:.0f} MB at {r['rooms']}" for r in mp4 if r["rooms"] != largest)
     return (f"Aims with MP4 output: ≥ {AIM_ROOMS_PER_CORE:g} RT rooms per core: {core} (lowest {worst_core:.2f}); "
-            f"≤ {AIM_RSS_MB:g} MB per room: {mem} ({worst_mem:.0f} MB fleet PSS per room at {largest} rooms).")
+            f"≤ {AIM_RSS_MB:g} MB per room: {mem} ({worst_mem:.0f} MB fleet PSS per room at {largest} rooms"
+            + (f"; smaller fleets carry the supervisor and fork server on fewer rooms: {smaller}" if smaller else "")
+            + ").")
 
 
 def markdown(result: dict[str, Any]) -> str:
