@@ -91,9 +91,10 @@ class FleetLipSync:
 
     def stop(self) -> None:
         """After the rooms: end every renderer and say what each served."""
-        for handle in self._handles.values():
+        for spec, handle in self._handles.items():
             stats = handle.stop()
             if stats is not None and stats.batches:
-                self.notify(f"fleet: lip-sync renderer drew {stats.faces} faces in {stats.batches} batches "
+                since = f" since restart {self._restarts[spec]}" if self._restarts.get(spec) else ""
+                self.notify(f"fleet: lip-sync renderer drew {stats.faces} faces in {stats.batches} batches{since} "
                             f"(mean {stats.faces / stats.batches:.1f}, {stats.mixed_batches} mixing avatars)")
         self._handles.clear()
