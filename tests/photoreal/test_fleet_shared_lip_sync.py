@@ -89,3 +89,23 @@ def test_a_renderer_that_dies_is_started_again_at_its_address_until_the_restarts
         assert sum("died 2 times" in line for line in lines) == 1
     finally:
         fleet.stop()
+
+
+def test_ray_rooms_reach_the_fleets_renderer_and_ask_for_no_gpu(avatar_dirs: tuple[Path, Path],
+                                                                  tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="the `ray` extra is not installed (pip install 'livebot[ray]')")
+    fleet = write_fleet(tmp_path / "fleet.yaml", [
+        {"name": name, "avatar": str(folder), "source": f"replay:{write_event_log(tmp_path / f'{name}.jsonl', 12, [ask])}"}
+        for name, folder, ask in (("a", avatar_dirs[0], "red-shirt"), ("b", avatar_dirs[1], "dress"))])
+    # room_gpus would keep a photoreal room that loads its own model off this GPU-less machine: served, it asks none
+    env = fleet_env(LIVEBOT_WIDTH=str(STAGE_W), LIVEBOT_HEIGHT=str(STAGE_H), LIVEBOT_FLEET__ROOM_GPUS="1")
+    code, summary, err = finish(start_fleet(fleet, f"sqlite:///{tmp_path / 'fleet.db'}", "--fast", "--engine", "ray",
+                                            env=env), timeout=240)
+    assert code == 0, err
+    assert summary is not None and {r["name"]: r["state"] for r in summary["rooms"]} == {"a": "ended", "b": "ended"}
+    assert all(r["replies"]["answer"] == 1 for r in summary["rooms"])
+    assert "shared lip-sync renderer at 127.0.0.1:" in err and "for a, b" in err
+    log = (tmp_path / "fleet-logs" / "lip-sync.log").read_text(encoding="utf-8")
+    assert "room a joined" in log and "room b joined" in log, log
+    served = re.search(r"served (\d+) faces", log)
+    assert served is not None and int(served.group(1)) > 0, log
