@@ -11,13 +11,13 @@ import contextlib
 import logging
 import multiprocessing
 import secrets
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
+from bot.avatar.avatar_spec import AvatarError, read_toml
 from bot.avatar.photoreal.errors import PhotorealError
 from bot.avatar.photoreal.lip_sync import LipSyncModel
 from bot.avatar.photoreal.lip_sync_wire import (
@@ -182,8 +182,8 @@ def start_shared_lip_sync(spec: RendererSpec, *, authkey: bytes | None = None,
 def photoreal_avatar_settings(folder: Path) -> dict[str, object] | None:
     """avatar.toml of a photoreal avatar folder, None for any other kind (sprite rooms need no renderer)."""
     try:
-        data = tomllib.loads((Path(folder) / "avatar.toml").read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
+        data = read_toml(Path(folder) / "avatar.toml")
+    except (OSError, AvatarError):
         return None  # the room itself reports an unreadable avatar when it starts
     return data if data.get("kind") == "photoreal" else None
 
